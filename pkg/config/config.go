@@ -1,0 +1,141 @@
+// Package config turns the VPCGUARD_* environment into a validated Config.
+// It is the one place that reads those variables; the CDK stack sets them and
+// README.md documents them.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vpcguard/vpcguard/pkg/report"
+)
+
+// Config is vpcguard's runtime configuration.
+type Config struct {
+	Mode              report.Mode // VPCGUARD_MODE: report (default) or remediate
+	TopicARN          string      // VPCGUARD_TOPIC_ARN: SNS topic for email; empty disables SNS
+	EventBus          string      // VPCGUARD_EVENT_BUS: EventBridge bus for findings; empty disables
+	ExpectedInstances int         // VPCGUARD_EXPECTED_INSTANCES: instances assumed for a bare CreateModel (default 1)
+	ExemptTag         string      // VPCGUARD_EXEMPT_TAG: tag key that exempts a resource from changes (default vpcguard:exempt)
+	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
+	RoleARN           string      // VPCGUARD_ROLE_ARN: the function's own role; its events are skipped
+	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+}
+
+// Defaults for unset variables.
+const (
+	DefaultExpectedInstances = 1
+	DefaultExemptTag         = "vpcguard:exempt"
+)
+
+// FromEnv reads the configuration through getenv (os.Getenv in main, a map
+// in tests). Every bad value is reported, joined, so one start-up shows all.
+func FromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Mode:              report.ModeReport,
+		TopicARN:          strings.TrimSpace(getenv("VPCGUARD_TOPIC_ARN")),
+		EventBus:          strings.TrimSpace(getenv("VPCGUARD_EVENT_BUS")),
+		ExpectedInstances: DefaultExpectedInstances,
+		ExemptTag:         DefaultExemptTag,
+		Remediations:      report.ActionIDs(),
+		RoleARN:           strings.TrimSpace(getenv("VPCGUARD_ROLE_ARN")),
+	}
+	var errs []error
+	bad := func(name, value, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, want))
+	}
+
+	switch v := strings.TrimSpace(getenv("VPCGUARD_MODE")); v {
+	case "", string(report.ModeReport):
+	case string(report.ModeRemediate):
+		cfg.Mode = report.ModeRemediate
+	default:
+		bad("VPCGUARD_MODE", v, "want report or remediate")
+	}
+
+	if v := strings.TrimSpace(getenv("VPCGUARD_EXPECTED_INSTANCES")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			bad("VPCGUARD_EXPECTED_INSTANCES", v, "want a whole number from 1 to 10000")
+		} else {
+			cfg.ExpectedInstances = n
+		}
+	}
+
+	if v, ok := lookup(getenv, "VPCGUARD_EXEMPT_TAG"); ok {
+		if v == "" || len(v) > 128 {
+			bad("VPCGUARD_EXEMPT_TAG", v, "want a tag key of 1 to 128 characters")
+		} else {
+			cfg.ExemptTag = v
+		}
+	}
+
+	if v, ok := lookup(getenv, "VPCGUARD_REMEDIATIONS"); ok {
+		ids, err := parseRemediations(v)
+		if err != nil {
+			bad("VPCGUARD_REMEDIATIONS", v, err.Error())
+		} else {
+			cfg.Remediations = ids
+		}
+	}
+
+	if v := strings.TrimSpace(getenv("VPCGUARD_NOTIFY_COMPLIANT")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("VPCGUARD_NOTIFY_COMPLIANT", v, "want true or false")
+		} else {
+			cfg.NotifyCompliant = b
+		}
+	}
+
+	if cfg.TopicARN != "" && !strings.HasPrefix(cfg.TopicARN, "arn:") {
+		bad("VPCGUARD_TOPIC_ARN", cfg.TopicARN, "want an SNS topic ARN")
+	}
+	if cfg.RoleARN != "" && !strings.HasPrefix(cfg.RoleARN, "arn:") {
+		bad("VPCGUARD_ROLE_ARN", cfg.RoleARN, "want an IAM role ARN")
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// Allows reports whether remediation action id may be applied.
+func (c Config) Allows(id string) bool {
+	return c.Mode == report.ModeRemediate && slices.Contains(c.Remediations, id)
+}
+
+// lookup returns the trimmed value and whether the variable was set at all
+// (an empty string counts as unset, as in Lambda's console).
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := strings.TrimSpace(getenv(name))
+	return v, v != ""
+}
+
+// parseRemediations accepts a comma list of known action IDs, or "none".
+func parseRemediations(v string) ([]string, error) {
+	if strings.EqualFold(v, "none") {
+		return []string{}, nil
+	}
+	known := report.ActionIDs()
+	var ids []string
+	for _, part := range strings.Split(v, ",") {
+		id := strings.TrimSpace(part)
+		if id == "" {
+			continue
+		}
+		if !slices.Contains(known, id) {
+			return nil, fmt.Errorf("unknown action %q; want a comma list of %s, or none", id, strings.Join(known, ", "))
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("empty list; use none to allow no action")
+	}
+	return ids, nil
+}

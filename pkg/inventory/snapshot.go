@@ -1,0 +1,293 @@
+// Package inventory gathers the real state that vpcguard's checks evaluate:
+// the models, their VPC, subnets, route tables, endpoints, DNS, security
+// groups, flow logs, the artifact bucket policy and the execution role's
+// permissions. The data types here are plain values; the checks and the
+// remediation planner read them without calling AWS.
+//
+// Every piece of state is a Fact: the value, or the error that kept vpcguard
+// from reading it. A failed call never hides the other facts.
+package inventory
+
+import "fmt"
+
+// Fact is one piece of gathered state, or why it could not be read.
+type Fact[T any] struct {
+	Value T
+	Err   error
+}
+
+// Known builds a Fact holding v.
+func Known[T any](v T) Fact[T] { return Fact[T]{Value: v} }
+
+// Failed builds a Fact for state that could not be read.
+func Failed[T any](err error) Fact[T] { return Fact[T]{Err: err} }
+
+// OK reports whether the value was read.
+func (f Fact[T]) OK() bool { return f.Err == nil }
+
+// Snapshot is the state behind one evaluation.
+type Snapshot struct {
+	Account   string
+	Region    string
+	Partition string // aws, aws-cn, aws-us-gov
+
+	// Models are the models evaluated, each with its own VPC config. One for
+	// CreateModel; every model of the config for endpoint events; every
+	// model placed in the VPC for VPC-endpoint events.
+	Models []Model
+	// ModelErrs holds models that could not be described, by name.
+	ModelErrs map[string]error
+
+	// VPCs holds the network state of every VPC a model is placed in (and,
+	// for VPC-endpoint events, the endpoint's VPC), by VPC id.
+	VPCs map[string]*VPC
+	// Subnets are the models' subnets, by subnet id; a subnet id that AWS
+	// does not know is absent.
+	Subnets Fact[map[string]Subnet]
+	// SecurityGroups are the models' security groups, by group id; an id
+	// that AWS does not know is absent.
+	SecurityGroups Fact[map[string]SecurityGroup]
+	// Roles are the execution roles' ENI permissions, by role ARN.
+	Roles map[string]Fact[RolePermissions]
+	// Buckets are the artifact buckets' policies, by bucket name.
+	Buckets map[string]Fact[BucketPolicy]
+
+	// Trigger is the VPC endpoint a VPC-endpoint event is about, if any.
+	Trigger *EndpointRef
+}
+
+// EndpointRef names the VPC endpoint an EC2 event acted on.
+type EndpointRef struct {
+	ID      string
+	VPCID   string // empty when the endpoint is gone and its VPC unknown
+	Deleted bool   // the event deleted it (or AWS reports it deleted)
+}
+
+// Model is a SageMaker model as vpcguard sees it.
+type Model struct {
+	Name             string
+	ARN              string
+	ExecutionRoleARN string
+	// VPCConfig is nil when the model has none (its containers then have
+	// internet access outside any VPC).
+	VPCConfig *VPCConfig
+	// ArtifactBuckets are the S3 buckets of the containers' ModelDataUrl.
+	ArtifactBuckets []string
+	Tags            map[string]string
+	// Instances is how many instances will host the model; InstancesFrom
+	// says where that number came from (e.g. "VPCGUARD_EXPECTED_INSTANCES",
+	// "endpoint config cfg-1 variant AllTraffic", "autoscaling max").
+	Instances     int
+	InstancesFrom string
+	// Via names the endpoint config (or endpoint) that brought the model
+	// into the evaluation, if any.
+	Via string
+}
+
+// VPCConfig is a model's VpcConfig.
+type VPCConfig struct {
+	SubnetIDs        []string
+	SecurityGroupIDs []string
+}
+
+// VPC is the network state of one VPC. Each field is read by its own call.
+type VPC struct {
+	ID string
+	// Info holds the DHCP option set id and tags.
+	Info Fact[VPCInfo]
+	// DNS holds enableDnsSupport and enableDnsHostnames.
+	DNS Fact[DNSAttributes]
+	// DHCP is the VPC's DHCP option set.
+	DHCP Fact[DHCPOptions]
+	// RouteTables are all route tables of the VPC (the main one included).
+	RouteTables Fact[[]RouteTable]
+	// Endpoints are all VPC endpoints of the VPC, every type and service.
+	Endpoints Fact[[]Endpoint]
+	// FlowLogs are the flow logs on the VPC itself.
+	FlowLogs Fact[[]FlowLog]
+	// NATGateways are the VPC's available NAT gateways.
+	NATGateways Fact[[]NATGateway]
+}
+
+// VPCInfo is what DescribeVpcs says of a VPC.
+type VPCInfo struct {
+	DHCPOptionsID string
+	CIDR          string
+	Tags          map[string]string
+}
+
+// DNSAttributes are the two DNS attributes of a VPC.
+type DNSAttributes struct {
+	Support   bool // enableDnsSupport
+	Hostnames bool // enableDnsHostnames
+}
+
+// DHCPOptions is a DHCP option set, reduced to what DNS resolution needs.
+type DHCPOptions struct {
+	ID                string
+	DomainNameServers []string // e.g. ["AmazonProvidedDNS"]
+}
+
+// Subnet is one subnet.
+type Subnet struct {
+	ID           string
+	VPCID        string
+	AZ           string
+	AZID         string
+	CIDR         string
+	AvailableIPs int
+}
+
+// RouteTable is one route table with its associations and routes.
+type RouteTable struct {
+	ID        string
+	VPCID     string
+	Main      bool     // the VPC's main table (serves subnets without an explicit association)
+	SubnetIDs []string // explicitly associated subnets
+	Routes    []Route
+	Tags      map[string]string
+}
+
+// Route is one route. Exactly one destination field is set.
+type Route struct {
+	DestinationCIDR         string // IPv4 CIDR
+	DestinationIPv6CIDR     string
+	DestinationPrefixListID string // pl-… for gateway endpoint routes
+	GatewayID               string // igw-…, vgw-…, vpce-… or "local"
+	NATGatewayID            string
+	TransitGatewayID        string
+	State                   string // active | blackhole
+}
+
+// Endpoint is a VPC endpoint.
+type Endpoint struct {
+	ID             string
+	VPCID          string
+	ServiceName    string // com.amazonaws.<region>.s3
+	Type           string // Gateway | Interface | GatewayLoadBalancer
+	State          string // available, pending, deleted, …
+	RouteTableIDs  []string
+	SubnetIDs      []string
+	PolicyDocument string // as AWS returns it (JSON text), empty if none
+	PrivateDNS     bool
+	Tags           map[string]string
+}
+
+// FlowLog is one flow log on a VPC.
+type FlowLog struct {
+	ID          string
+	TrafficType string // ACCEPT | REJECT | ALL
+	Status      string // ACTIVE, …
+	Destination string
+}
+
+// NATGateway is one NAT gateway.
+type NATGateway struct {
+	ID       string
+	SubnetID string
+	State    string
+}
+
+// SecurityGroup is one security group with its egress rules.
+type SecurityGroup struct {
+	ID     string
+	Name   string
+	VPCID  string
+	Egress []Permission
+}
+
+// Permission is one IP permission (rule) of a security group.
+type Permission struct {
+	Protocol      string // "-1" for all, "tcp", "udp", "icmp" or a number
+	FromPort      int32
+	ToPort        int32
+	IPv4Ranges    []string
+	IPv6Ranges    []string
+	PrefixListIDs []string
+	GroupIDs      []string
+}
+
+// RolePermissions is the result of simulating the guide's ec2 actions for a
+// role: action → allowed.
+type RolePermissions struct {
+	RoleARN string
+	Allowed map[string]bool
+}
+
+// BucketPolicy is an S3 bucket policy; Exists is false when the bucket has
+// none (NoSuchBucketPolicy).
+type BucketPolicy struct {
+	Bucket   string
+	Exists   bool
+	Document string
+}
+
+// ModelSubnets returns the subnets of m that AWS knows, in the model's order,
+// and the ids it does not know.
+func (s *Snapshot) ModelSubnets(m Model) (known []Subnet, missing []string) {
+	if m.VPCConfig == nil || !s.Subnets.OK() {
+		return nil, nil
+	}
+	for _, id := range m.VPCConfig.SubnetIDs {
+		if sn, ok := s.Subnets.Value[id]; ok {
+			known = append(known, sn)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return known, missing
+}
+
+// ModelVPC returns the VPC of a model's subnets ("" when unknown). Subnets of
+// a VPC config all belong to one VPC; the first known subnet decides.
+func (s *Snapshot) ModelVPC(m Model) string {
+	known, _ := s.ModelSubnets(m)
+	if len(known) == 0 {
+		return ""
+	}
+	return known[0].VPCID
+}
+
+// RouteTableFor returns the route table that serves subnet in tables: its
+// explicit association, else the VPC's main table.
+func RouteTableFor(tables []RouteTable, subnetID string) (RouteTable, error) {
+	var main *RouteTable
+	for i := range tables {
+		t := &tables[i]
+		for _, id := range t.SubnetIDs {
+			if id == subnetID {
+				return *t, nil
+			}
+		}
+		if t.Main {
+			main = t
+		}
+	}
+	if main == nil {
+		return RouteTable{}, fmt.Errorf("no route table serves subnet %s and the VPC has no main table", subnetID)
+	}
+	return *main, nil
+}
+
+// S3ServiceName is the S3 endpoint service name in region.
+func S3ServiceName(region string) string { return "com.amazonaws." + region + ".s3" }
+
+// S3GatewayEndpoints returns the VPC's S3 gateway endpoints that are not
+// being deleted.
+func (v *VPC) S3GatewayEndpoints(region string) []Endpoint {
+	var out []Endpoint
+	for _, e := range v.Endpoints.Value {
+		if e.Type == "Gateway" && e.ServiceName == S3ServiceName(region) && live(e.State) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func live(state string) bool {
+	switch state {
+	case "deleting", "deleted", "failed", "rejected", "expired":
+		return false
+	}
+	return true
+}
