@@ -66,8 +66,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	if v, ok := lookup(getenv, "VPCGUARD_EXEMPT_TAG"); ok {
-		if v == "" || len(v) > 128 {
-			bad("VPCGUARD_EXEMPT_TAG", v, "want a tag key of 1 to 128 characters")
+		if len(v) > 128 || strings.HasPrefix(v, "aws:") {
+			bad("VPCGUARD_EXEMPT_TAG", v, "want a tag key of at most 128 characters, not starting with aws:")
 		} else {
 			cfg.ExemptTag = v
 		}

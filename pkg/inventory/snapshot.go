@@ -51,16 +51,19 @@ type Snapshot struct {
 	Roles map[string]Fact[RolePermissions]
 	// Buckets are the artifact buckets' policies, by bucket name.
 	Buckets map[string]Fact[BucketPolicy]
+	// S3PrefixList is the id of the region's S3 prefix list (pl-…), which
+	// gateway endpoint routes and security group rules refer to.
+	S3PrefixList Fact[string]
 
 	// Trigger is the VPC endpoint a VPC-endpoint event is about, if any.
 	Trigger *EndpointRef
 }
 
-// EndpointRef names the VPC endpoint an EC2 event acted on.
+// EndpointRef names the VPC endpoints an EC2 event acted on.
 type EndpointRef struct {
-	ID      string
-	VPCID   string // empty when the endpoint is gone and its VPC unknown
-	Deleted bool   // the event deleted it (or AWS reports it deleted)
+	IDs     []string
+	VPCID   string // empty when unknown (endpoints gone, or in several VPCs)
+	Deleted bool   // the event deleted them (or AWS reports them deleted)
 }
 
 // Model is a SageMaker model as vpcguard sees it.

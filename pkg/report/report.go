@@ -111,11 +111,13 @@ type Result struct {
 	Actions []Action `json:"actions"`
 }
 
-// Failing returns the checks whose status is fail or unknown, in order.
+// Failing returns the checks that make the event non-compliant, in order:
+// status fail or unknown, severity above info (info checks inform, they do
+// not alarm).
 func (r Result) Failing() []Check {
 	var out []Check
 	for _, c := range r.Checks {
-		if c.Status == StatusFail || c.Status == StatusUnknown {
+		if (c.Status == StatusFail || c.Status == StatusUnknown) && c.Severity != SeverityInfo {
 			out = append(out, c)
 		}
 	}

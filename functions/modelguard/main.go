@@ -1,0 +1,18 @@
+// Command modelguard evaluates SageMaker CreateModel, CreateEndpointConfig
+// and CreateEndpoint events against the SageMaker VPC guidelines.
+//
+// In Lambda it is the bootstrap of a provided.al2023 function; locally,
+// `modelguard -event FILE` handles one event and prints the result.
+package main
+
+import (
+	"os"
+
+	"github.com/vpcguard/vpcguard/pkg/app"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+)
+
+func main() {
+	os.Exit(app.Main("modelguard",
+		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint))
+}

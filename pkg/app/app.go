@@ -1,0 +1,166 @@
+// Package app starts a vpcguard function binary: under the Lambda runtime
+// when AWS_LAMBDA_RUNTIME_API is set, otherwise once, locally, on the event
+// file given with -event. Both paths run the same guard.Handler.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/guard"
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+)
+
+// Exit codes of local mode.
+const (
+	exitOK       = 0
+	exitHandler  = 1 // the handler returned an error (the result is still printed)
+	exitStartup  = 2 // bad configuration or arguments
+	exitBadEvent = 3 // the event could not be read or parsed
+)
+
+// Main runs the function called name that handles kinds, and returns the
+// process exit code.
+func Main(name string, kinds ...cloudtrail.Kind) int {
+	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	logOut := io.Writer(os.Stderr) // locally stdout holds only the result
+	if inLambda {
+		logOut = os.Stdout
+	}
+	log := NewLogger(logOut, os.Getenv("AWS_LAMBDA_LOG_LEVEL")).With("function", name)
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	eventPath := fs.String("event", "", "EventBridge event file to handle once (- for stdin)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		return exitStartup
+	}
+	if !inLambda && *eventPath == "" {
+		fmt.Fprintf(os.Stderr, "usage: %s -event FILE|-   (or run under the Lambda runtime)\n", name)
+		return exitStartup
+	}
+
+	ctx := context.Background()
+	h, err := NewHandler(ctx, os.Getenv, log, kinds)
+	if err != nil {
+		log.Error("cannot start", "error", err.Error())
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return exitStartup
+	}
+	if inLambda {
+		lambda.StartWithOptions(h.HandleJSON, lambda.WithContext(ctx))
+		return exitOK
+	}
+	return runOnce(ctx, h, *eventPath, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// NewHandler builds the handler from the environment: the VPCGUARD_*
+// configuration and the SDK's default AWS configuration.
+func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logger, kinds []cloudtrail.Kind) (*guard.Handler, error) {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := NewClients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &guard.Handler{
+		Config: cfg,
+		Gatherer: inventory.Gatherer{
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			Region: clients.Region, Partition: clients.Partition,
+			ModelTags:  cfg.Mode == "remediate",
+			ENIActions: checks.ENIActions(),
+		},
+		Kinds: kinds,
+		Log:   log,
+	}, nil
+}
+
+// runOnce handles one event file and prints the result as JSON.
+func runOnce(ctx context.Context, h *guard.Handler, path string, stdin io.Reader, stdout, stderr io.Writer) int {
+	raw, err := readEvent(path, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "read event: %v\n", err)
+		return exitBadEvent
+	}
+	res, err := h.HandleJSON(ctx, raw)
+	if res.Event.Name == "" && err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return exitBadEvent
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if encErr := enc.Encode(res); encErr != nil {
+		fmt.Fprintf(stderr, "write result: %v\n", encErr)
+		return exitHandler
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return exitHandler
+	}
+	return exitOK
+}
+
+func readEvent(path string, stdin io.Reader) (json.RawMessage, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	// An EventBridge event is at most 256 KB; refuse anything far larger.
+	raw, err := io.ReadAll(io.LimitReader(r, 1<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > 1<<20 {
+		return nil, errors.New("event larger than 1 MiB")
+	}
+	return raw, nil
+}
+
+// NewLogger returns a JSON logger in Lambda's application log shape
+// (timestamp, level, message) at the level AWS_LAMBDA_LOG_LEVEL names.
+func NewLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToUpper(strings.TrimSpace(level)) {
+	case "TRACE", "DEBUG":
+		l = slog.LevelDebug
+	case "WARN":
+		l = slog.LevelWarn
+	case "ERROR", "FATAL":
+		l = slog.LevelError
+	default:
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level: l,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 {
+				switch a.Key {
+				case slog.TimeKey:
+					a.Key = "timestamp"
+				case slog.MessageKey:
+					a.Key = "message"
+				}
+			}
+			return a
+		},
+	}))
+}

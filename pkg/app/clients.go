@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+)
+
+// Clients are the SDK v2 clients of one function, built from the SDK's
+// default configuration (environment, shared files, the Lambda role), so
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> point them anywhere.
+type Clients struct {
+	Region    string
+	Partition string
+	SageMaker *sagemaker.Client
+	EC2       *ec2.Client
+	S3        *s3.Client
+	IAM       *iam.Client
+	SNS       *sns.Client
+	Events    *eventbridge.Client
+}
+
+// NewClients loads the default AWS configuration with the standard retryer.
+func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
+	opts := append([]func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
+	}, optFns...)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return ClientsFrom(cfg)
+}
+
+// ClientsFrom builds the clients from an aws.Config.
+func ClientsFrom(cfg aws.Config) (*Clients, error) {
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set AWS_REGION")
+	}
+	return &Clients{
+		Region:    cfg.Region,
+		Partition: partitionOf(cfg.Region),
+		SageMaker: sagemaker.NewFromConfig(cfg),
+		EC2:       ec2.NewFromConfig(cfg),
+		// With an endpoint override (a local account, a proxy) buckets are
+		// addressed by path: <bucket>.<host> would not resolve.
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			if o.BaseEndpoint != nil {
+				o.UsePathStyle = true
+			}
+		}),
+		IAM:    iam.NewFromConfig(cfg),
+		SNS:    sns.NewFromConfig(cfg),
+		Events: eventbridge.NewFromConfig(cfg),
+	}, nil
+}
+
+func partitionOf(region string) string {
+	switch {
+	case len(region) > 3 && region[:3] == "cn-":
+		return "aws-cn"
+	case len(region) > 7 && region[:7] == "us-gov-":
+		return "aws-us-gov"
+	}
+	return "aws"
+}

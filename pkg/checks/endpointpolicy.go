@@ -1,0 +1,130 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/policy"
+)
+
+// endpointFindings applies per to every S3 gateway endpoint of the VPCs in
+// scope (the models' VPCs and the triggering endpoint's), with its parsed
+// policy.
+func endpointFindings(s *inventory.Snapshot, per func(vpcGroup, inventory.Endpoint, *policy.Document) finding) []finding {
+	groups, fs := scope(s)
+	for _, g := range groups {
+		if !g.vpc.Endpoints.OK() {
+			fs = append(fs, unknown("the VPC endpoints of "+g.id, g.vpc.Endpoints.Err, g.id))
+			continue
+		}
+		for _, e := range g.vpc.S3GatewayEndpoints(s.Region) {
+			doc, err := policy.Parse(endpointPolicy(e))
+			if err != nil {
+				fs = append(fs, fail(fmt.Sprintf("the policy of S3 endpoint %s cannot be evaluated: %v", e.ID, err),
+					modifyPolicyFix(s, e.ID), e.ID))
+				continue
+			}
+			fs = append(fs, per(g, e, doc))
+		}
+	}
+	if len(fs) == 0 {
+		fs = append(fs, notApplicable("no S3 gateway endpoint is in scope"))
+	}
+	return fs
+}
+
+// endpointPolicy is the endpoint's policy; AWS always returns one, and an
+// endpoint created without one has the default full-access policy.
+func endpointPolicy(e inventory.Endpoint) string {
+	if strings.TrimSpace(e.PolicyDocument) == "" {
+		return `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+	}
+	return e.PolicyDocument
+}
+
+func modifyPolicyFix(s *inventory.Snapshot, endpointID string) string {
+	return fmt.Sprintf("Write the current policy plus the missing statements to policy.json, then:\n  aws ec2 modify-vpc-endpoint --region %s --vpc-endpoint-id %s --policy-document file://policy.json", s.Region, endpointID)
+}
+
+func evalS3EndpointPolicyCustom(s *inventory.Snapshot) Outcome {
+	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+		if policy.IsFullAccess(doc) {
+			return fail(fmt.Sprintf("S3 endpoint %s in %s has the default full-access policy: any principal in the VPC reaches any bucket through it", e.ID, g.id),
+				"Replace it with a policy that allows only the buckets your models use (keep the Amazon Linux repository denies):\n"+modifyPolicyFix(s, e.ID), e.ID)
+		}
+		return pass(fmt.Sprintf("S3 endpoint %s has a custom policy", e.ID), e.ID)
+	}))
+}
+
+func evalS3EndpointDeniesALRepos(s *inventory.Snapshot) Outcome {
+	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+		var open, patterns []string
+		for _, st := range policy.RepoAccess(doc, s.Partition, s.Region) {
+			if st.Denied() {
+				continue
+			}
+			open = append(open, fmt.Sprintf("%s (%s)", st.Target.Pattern, st.Evaluation.String()))
+			patterns = append(patterns, st.Target.Pattern)
+		}
+		if len(open) == 0 {
+			return pass(fmt.Sprintf("S3 endpoint %s denies s3:GetObject on every Amazon Linux repository bucket", e.ID), e.ID)
+		}
+		statement := fmt.Sprintf(`{"Sid":"DenyAmazonLinuxRepos","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":["%s"]}`, strings.Join(patterns, `","`))
+		return fail(fmt.Sprintf("S3 endpoint %s in %s lets containers read Amazon Linux repositories: %s", e.ID, g.id, strings.Join(open, "; ")),
+			"Add this statement to the endpoint policy, keeping every existing one:\n  "+statement+"\n"+modifyPolicyFix(s, e.ID), e.ID)
+	}))
+}
+
+func evalS3EndpointPolicyAllows(s *inventory.Snapshot) Outcome {
+	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+		if policy.AllowsAnything(doc) {
+			return pass(fmt.Sprintf("S3 endpoint %s's policy allows some access", e.ID), e.ID)
+		}
+		return fail(fmt.Sprintf("S3 endpoint %s in %s has a policy with no Allow statement: every S3 request through it is denied, model artifacts included", e.ID, g.id),
+			"Add an Allow for the buckets your models use:\n"+modifyPolicyFix(s, e.ID), e.ID)
+	}))
+}
+
+func evalBucketPolicyVPCRestricted(s *inventory.Snapshot) Outcome {
+	return combine(modelFindings(s, inVPC(func(m inventory.Model) finding {
+		if len(m.ArtifactBuckets) == 0 {
+			return notApplicable("model "+m.Name+" has no S3 model artifacts", m.Name)
+		}
+		vpc := s.ModelVPC(m)
+		var endpointIDs []string
+		if v := s.VPCs[vpc]; v != nil && v.Endpoints.OK() {
+			for _, e := range v.S3GatewayEndpoints(s.Region) {
+				endpointIDs = append(endpointIDs, e.ID)
+			}
+		}
+		var open []string
+		for _, b := range m.ArtifactBuckets {
+			f, ok := s.Buckets[b]
+			switch {
+			case !ok:
+				return unknown("the policy of bucket "+b, fmt.Errorf("it was not read"), b)
+			case !f.OK():
+				return unknown("the policy of bucket "+b, f.Err, b)
+			case !f.Value.Exists:
+				open = append(open, b+" (no bucket policy)")
+				continue
+			}
+			doc, err := policy.Parse(f.Value.Document)
+			if err != nil {
+				open = append(open, fmt.Sprintf("%s (policy cannot be evaluated: %v)", b, err))
+				continue
+			}
+			if ok, _ := policy.RestrictsToVPC(doc, vpc, endpointIDs); !ok {
+				open = append(open, b)
+			}
+		}
+		if len(open) == 0 {
+			return pass(fmt.Sprintf("the artifact buckets of model %s accept requests only from %s or its endpoints", m.Name, vpc), m.ArtifactBuckets...)
+		}
+		return fail(fmt.Sprintf("artifact buckets of model %s are not restricted to %s: %s", m.Name, orPlaceholder(vpc, "its VPC"), strings.Join(open, ", ")),
+			fmt.Sprintf("Optionally add a bucket policy statement that denies s3:* unless aws:SourceVpce is %s (keep a way in for administrators):\n  aws s3api put-bucket-policy --bucket %s --policy file://bucket-policy.json",
+				orPlaceholder(strings.Join(endpointIDs, " or "), "your S3 endpoint"), m.ArtifactBuckets[0]),
+			m.ArtifactBuckets...)
+	})))
+}

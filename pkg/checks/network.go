@@ -1,0 +1,256 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+)
+
+// vpcFindings applies per to every VPC that holds a model (and, when
+// withTrigger is set, to the triggering endpoint's VPC even without models).
+func vpcFindings(s *inventory.Snapshot, withTrigger bool, per func(vpcGroup) finding) []finding {
+	groups, fs := scope(s)
+	for _, g := range groups {
+		if len(g.models) == 0 && !withTrigger {
+			continue
+		}
+		fs = append(fs, per(g))
+	}
+	if len(fs) == 0 {
+		fs = append(fs, notApplicable("no model is placed in a VPC"))
+	}
+	return fs
+}
+
+func evalS3EndpointPresent(s *inventory.Snapshot) Outcome {
+	return combine(vpcFindings(s, true, func(g vpcGroup) finding {
+		if !g.vpc.Endpoints.OK() {
+			return unknown("the VPC endpoints of "+g.id, g.vpc.Endpoints.Err, g.id)
+		}
+		if eps := g.vpc.S3GatewayEndpoints(s.Region); len(eps) > 0 {
+			return pass(fmt.Sprintf("%s has S3 gateway endpoint %s", g.id, endpointIDs(eps)), g.id, eps[0].ID)
+		}
+		if len(g.models) == 0 {
+			return notApplicable(fmt.Sprintf("%s has no S3 gateway endpoint and no model", g.id), g.id)
+		}
+		what := fmt.Sprintf("%s has no S3 gateway endpoint", g.id)
+		if t := s.Trigger; t != nil && t.Deleted && t.VPCID == g.id {
+			what = fmt.Sprintf("S3 endpoint %s was deleted and %s has no other", strings.Join(t.IDs, ", "), g.id)
+		}
+		tables := routeTablesOfModels(g)
+		return fail(fmt.Sprintf("%s, yet models %s use it: their containers cannot reach S3 privately", what, g.modelNames()),
+			fmt.Sprintf("aws ec2 create-vpc-endpoint --region %s --vpc-id %s --vpc-endpoint-type Gateway --service-name %s --route-table-ids %s",
+				s.Region, g.id, inventory.S3ServiceName(s.Region), orPlaceholder(strings.Join(tables, " "), "<route-table-ids>")),
+			append([]string{g.id}, modelNames(g.models)...)...)
+	}))
+}
+
+func evalS3EndpointRoutes(s *inventory.Snapshot) Outcome {
+	return combine(vpcFindings(s, false, func(g vpcGroup) finding {
+		if !g.vpc.Endpoints.OK() {
+			return unknown("the VPC endpoints of "+g.id, g.vpc.Endpoints.Err, g.id)
+		}
+		eps := g.vpc.S3GatewayEndpoints(s.Region)
+		if len(eps) == 0 {
+			return notApplicable(g.id+" has no S3 gateway endpoint (see "+S3EndpointPresent+")", g.id)
+		}
+		if !g.vpc.RouteTables.OK() {
+			return unknown("the route tables of "+g.id, g.vpc.RouteTables.Err, g.id)
+		}
+		if !s.Subnets.OK() {
+			return unknown("the subnets of "+g.id, s.Subnets.Err, g.id)
+		}
+		missing := map[string][]string{} // route table → subnets it serves without the endpoint
+		var order []string
+		for _, m := range g.models {
+			for _, subnet := range m.VPCConfig.SubnetIDs {
+				if _, ok := s.Subnets.Value[subnet]; !ok {
+					continue
+				}
+				rt, err := inventory.RouteTableFor(g.vpc.RouteTables.Value, subnet)
+				if err != nil {
+					return unknown("the route table of "+subnet, err, g.id, subnet)
+				}
+				if routesToS3(rt, eps) {
+					continue
+				}
+				if _, seen := missing[rt.ID]; !seen {
+					order = append(order, rt.ID)
+				}
+				if !slices.Contains(missing[rt.ID], subnet) {
+					missing[rt.ID] = append(missing[rt.ID], subnet)
+				}
+			}
+		}
+		if len(order) == 0 {
+			return pass(fmt.Sprintf("every subnet of models %s routes to S3 through %s", g.modelNames(), endpointIDs(eps)), g.id, eps[0].ID)
+		}
+		parts := make([]string, len(order))
+		for i, rt := range order {
+			parts[i] = fmt.Sprintf("%s (subnets %s)", rt, strings.Join(missing[rt], ", "))
+		}
+		return fail(fmt.Sprintf("S3 endpoint %s is not on route tables %s: those subnets reach S3 only through the internet, if at all", eps[0].ID, strings.Join(parts, ", ")),
+			fmt.Sprintf("aws ec2 modify-vpc-endpoint --region %s --vpc-endpoint-id %s --add-route-table-ids %s", s.Region, eps[0].ID, strings.Join(order, " ")),
+			append([]string{eps[0].ID}, order...)...)
+	}))
+}
+
+// routesToS3 reports whether rt sends S3 traffic through one of eps.
+func routesToS3(rt inventory.RouteTable, eps []inventory.Endpoint) bool {
+	for _, e := range eps {
+		if slices.Contains(e.RouteTableIDs, rt.ID) {
+			return true
+		}
+		for _, r := range rt.Routes {
+			if r.GatewayID == e.ID && r.DestinationPrefixListID != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// routeTablesOfModels lists, once each, the route tables serving the
+// models' subnets (explicit association, else the main table).
+func routeTablesOfModels(g vpcGroup) []string {
+	if !g.vpc.RouteTables.OK() {
+		return nil
+	}
+	var out []string
+	for _, m := range g.models {
+		for _, subnet := range m.VPCConfig.SubnetIDs {
+			if rt, err := inventory.RouteTableFor(g.vpc.RouteTables.Value, subnet); err == nil && !slices.Contains(out, rt.ID) {
+				out = append(out, rt.ID)
+			}
+		}
+	}
+	return out
+}
+
+func evalVPCDNS(s *inventory.Snapshot) Outcome {
+	return combine(vpcFindings(s, false, func(g vpcGroup) finding {
+		if !g.vpc.DNS.OK() {
+			return unknown("the DNS attributes of "+g.id, g.vpc.DNS.Err, g.id)
+		}
+		var problems, fixes []string
+		if !g.vpc.DNS.Value.Support {
+			problems = append(problems, "enableDnsSupport is off")
+			fixes = append(fixes, fmt.Sprintf("aws ec2 modify-vpc-attribute --region %s --vpc-id %s --enable-dns-support '{\"Value\":true}'", s.Region, g.id))
+		}
+		if !g.vpc.DNS.Value.Hostnames {
+			problems = append(problems, "enableDnsHostnames is off")
+			fixes = append(fixes, fmt.Sprintf("aws ec2 modify-vpc-attribute --region %s --vpc-id %s --enable-dns-hostnames '{\"Value\":true}'", s.Region, g.id))
+		}
+		switch {
+		case !g.vpc.DHCP.OK():
+			if len(problems) == 0 {
+				return unknown("the DHCP options of "+g.id, g.vpc.DHCP.Err, g.id)
+			}
+		case !usesAmazonDNS(g.vpc.DHCP.Value):
+			problems = append(problems, fmt.Sprintf("DHCP option set %s uses custom DNS servers %s, which must forward to AmazonProvidedDNS for S3 URLs to resolve to the endpoint",
+				g.vpc.DHCP.Value.ID, strings.Join(g.vpc.DHCP.Value.DomainNameServers, ", ")))
+			fixes = append(fixes, fmt.Sprintf("aws ec2 create-dhcp-options --region %s --dhcp-configurations Key=domain-name-servers,Values=AmazonProvidedDNS   # then: aws ec2 associate-dhcp-options --vpc-id %s --dhcp-options-id <new-id>", s.Region, g.id))
+		}
+		if len(problems) == 0 {
+			return pass(fmt.Sprintf("%s has DNS support and hostnames on and uses the Amazon-provided resolver", g.id), g.id)
+		}
+		return fail(fmt.Sprintf("%s (models %s): %s", g.id, g.modelNames(), strings.Join(problems, "; ")), strings.Join(fixes, "\n"), g.id)
+	}))
+}
+
+// usesAmazonDNS reports whether the option set resolves through the VPC's
+// resolver (no domain-name-servers option means the default one).
+func usesAmazonDNS(d inventory.DHCPOptions) bool {
+	return len(d.DomainNameServers) == 0 || slices.Contains(d.DomainNameServers, "AmazonProvidedDNS")
+}
+
+func evalVPCFlowLogs(s *inventory.Snapshot) Outcome {
+	return combine(vpcFindings(s, false, func(g vpcGroup) finding {
+		if !g.vpc.FlowLogs.OK() {
+			return unknown("the flow logs of "+g.id, g.vpc.FlowLogs.Err, g.id)
+		}
+		for _, fl := range g.vpc.FlowLogs.Value {
+			if fl.Status == "" || strings.EqualFold(fl.Status, "ACTIVE") {
+				return pass(fmt.Sprintf("%s has flow log %s (%s traffic)", g.id, fl.ID, fl.TrafficType), g.id, fl.ID)
+			}
+		}
+		return fail(fmt.Sprintf("%s has no active flow log: the traffic of models %s is not recorded", g.id, g.modelNames()),
+			fmt.Sprintf("aws ec2 create-flow-logs --region %s --resource-type VPC --resource-ids %s --traffic-type ALL --log-destination-type cloud-watch-logs --log-group-name /vpc/%s/flow-logs --deliver-logs-permission-arn <role-arn>", s.Region, g.id, g.id),
+			g.id)
+	}))
+}
+
+func evalOutboundAccess(s *inventory.Snapshot) Outcome {
+	return combine(vpcFindings(s, false, func(g vpcGroup) finding {
+		if !g.vpc.RouteTables.OK() {
+			return unknown("the route tables of "+g.id, g.vpc.RouteTables.Err, g.id)
+		}
+		if !g.vpc.Endpoints.OK() {
+			return unknown("the VPC endpoints of "+g.id, g.vpc.Endpoints.Err, g.id)
+		}
+		var isolated, viaNAT []string
+		for _, m := range g.models {
+			for _, subnet := range m.VPCConfig.SubnetIDs {
+				rt, err := inventory.RouteTableFor(g.vpc.RouteTables.Value, subnet)
+				if err != nil || slices.Contains(isolated, subnet) || slices.Contains(viaNAT, subnet) {
+					continue
+				}
+				if hasNATRoute(rt) {
+					viaNAT = append(viaNAT, subnet)
+				} else {
+					isolated = append(isolated, subnet)
+				}
+			}
+		}
+		var services []string
+		for _, e := range g.vpc.Endpoints.Value {
+			if e.Type == "Interface" && e.State != "deleted" {
+				services = append(services, fmt.Sprintf("%s (%s)", e.ServiceName, e.ID))
+			}
+		}
+		ifaces := "no interface endpoints"
+		if len(services) > 0 {
+			ifaces = "interface endpoints " + strings.Join(services, ", ")
+		}
+		switch {
+		case len(isolated) == 0:
+			return pass(fmt.Sprintf("subnets %s reach the internet through a NAT gateway; %s has %s", strings.Join(viaNAT, ", "), g.id, ifaces), g.id)
+		case len(services) > 0:
+			return pass(fmt.Sprintf("subnets %s have no NAT route; other AWS services are reachable through %s", strings.Join(isolated, ", "), ifaces), append([]string{g.id}, isolated...)...)
+		}
+		return fail(fmt.Sprintf("subnets %s have no NAT route and %s has no interface endpoints: the models reach nothing outside the VPC but S3", strings.Join(isolated, ", "), g.id),
+			fmt.Sprintf("If the containers call other AWS services, add an interface endpoint per service, e.g.:\n  aws ec2 create-vpc-endpoint --region %s --vpc-id %s --vpc-endpoint-type Interface --service-name com.amazonaws.%s.<service> --subnet-ids %s --security-group-ids <sg> --private-dns-enabled",
+				s.Region, g.id, s.Region, strings.Join(isolated, " ")),
+			append([]string{g.id}, isolated...)...)
+	}))
+}
+
+// hasNATRoute reports a default route through a NAT gateway. A route to an
+// internet gateway does not count: SageMaker's network interfaces have no
+// public address.
+func hasNATRoute(rt inventory.RouteTable) bool {
+	for _, r := range rt.Routes {
+		if r.DestinationCIDR == "0.0.0.0/0" && r.NATGatewayID != "" && r.State != "blackhole" {
+			return true
+		}
+	}
+	return false
+}
+
+func endpointIDs(eps []inventory.Endpoint) string {
+	ids := make([]string, len(eps))
+	for i, e := range eps {
+		ids[i] = e.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func modelNames(ms []inventory.Model) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Name
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package cloudtrail_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+)
+
+// The demo events in events/ (repository root), decoded as the Lambda
+// runtime does and read with FromEvent. Every file must be listed here, and
+// together they must cover every handled call, a failed call and a
+// CreateModel without VpcConfig.
+func TestDemoEvents(t *testing.T) {
+	const (
+		mlEngineer   = "arn:aws:iam::111122223333:role/ml-engineer"
+		networkAdmin = "arn:aws:iam::111122223333:role/network-admin"
+		exec         = "arn:aws:iam::111122223333:role/sagemaker-exec"
+		xgboost      = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+	)
+	model := func(name, image, role string, vpc *cloudtrail.VPCConfig) *cloudtrail.CreateModel {
+		return &cloudtrail.CreateModel{
+			ModelName: name, ModelARN: "arn:aws:sagemaker:us-east-1:111122223333:model/" + name,
+			ExecutionRoleARN: role, VPCConfig: vpc,
+			Containers: []cloudtrail.Container{{Image: image, ModelDataURL: "s3://ml-artifacts-111122223333/" + name + "/model.tar.gz"}},
+		}
+	}
+	vpc := func(sg string, subnets ...string) *cloudtrail.VPCConfig {
+		return &cloudtrail.VPCConfig{Subnets: subnets, SecurityGroupIDs: []string{sg}}
+	}
+	churnVPC := vpc("sg-0bbb0000000000001", "subnet-0bbb000000000a001", "subnet-0bbb000000000b001")
+
+	cases := map[string]struct {
+		actor string
+		set   func(*cloudtrail.Call)
+	}{
+		"sagemaker-CreateModel-fraud-detector-compliant.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateModel = model("fraud-detector-v3", xgboost, exec,
+				vpc("sg-0aaa0000000000001", "subnet-0aaa000000000a001", "subnet-0aaa000000000b001"))
+		}},
+		"sagemaker-CreateModel-churn-no-s3-endpoint.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateModel = model("churn-model-v7", xgboost, exec, churnVPC)
+		}},
+		"sagemaker-CreateModel-recsys-default-endpoint-policy.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateModel = model("recsys-ranker-v2",
+				"763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker", exec,
+				vpc("sg-0ccc0000000000001", "subnet-0ccc000000000a001", "subnet-0ccc000000000b001"))
+		}},
+		"sagemaker-CreateModel-forecast-single-az-no-eni-permissions.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateModel = model("forecast-v1", xgboost, "arn:aws:iam::111122223333:role/sagemaker-exec-noeni",
+				vpc("sg-0ddd0000000000001", "subnet-0ddd000000000a001"))
+		}},
+		"sagemaker-CreateModel-legacy-nlp-no-vpc.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateModel = model("legacy-nlp-v1",
+				"763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04", exec, nil)
+		}},
+		"sagemaker-CreateModel-churn-failed-already-exists.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.ErrorCode = "ValidationException"
+			c.ErrorMessage = `Cannot create already existing model "arn:aws:sagemaker:us-east-1:111122223333:model/churn-model-v7".`
+			c.CreateModel = model("churn-model-v7", xgboost, exec, churnVPC)
+			c.CreateModel.ModelARN = "" // responseElements null
+		}},
+		"sagemaker-CreateEndpointConfig-churn.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateEndpointConfig = &cloudtrail.CreateEndpointConfig{
+				EndpointConfigName: "churn-config-v7",
+				EndpointConfigARN:  "arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/churn-config-v7",
+				ProductionVariants: []cloudtrail.ProductionVariant{
+					{VariantName: "AllTraffic", ModelName: "churn-model-v7", InstanceType: "ml.m5.xlarge", InitialInstanceCount: 2},
+				},
+			}
+		}},
+		"sagemaker-CreateEndpoint-churn.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.CreateEndpoint = &cloudtrail.CreateEndpoint{
+				EndpointName: "churn-endpoint", EndpointConfigName: "churn-config-v7",
+				EndpointARN: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-endpoint",
+			}
+		}},
+		"ec2-CreateVpcEndpoint-recsys-gateway-s3-default-policy.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.CreateVpcEndpoint = &cloudtrail.CreateVpcEndpoint{
+				VpcEndpointID: "vpce-0ccc0000000000001", VPCID: "vpc-0c1b2c3d4e5f60003",
+				ServiceName: "com.amazonaws.us-east-1.s3", Type: "Gateway",
+				RouteTableIDs:  []string{"rtb-0ccc0000000000001"},
+				PolicyDocument: `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`,
+				State:          "available",
+			}
+		}},
+		"ec2-ModifyVpcEndpoint-fraud-remove-route-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID: "vpce-0aaa0000000000001", RemoveRouteTableIDs: []string{"rtb-0aaa0000000000001"},
+			}
+		}},
+		"ec2-ModifyVpcEndpoint-fraud-replace-policy-drops-al-denies.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID:  "vpce-0aaa0000000000001",
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Sid":"AllowAllS3","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`,
+			}
+		}},
+		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
+		}},
+	}
+
+	files := glob(t, filepath.Join(repoRoot(t), "events", "*.json"))
+	kinds := map[cloudtrail.Kind]bool{}
+	var failed, noVPC bool
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			tc, ok := cases[name]
+			if !ok {
+				t.Fatalf("new file events/%s: add it to TestDemoEvents", name)
+			}
+			var ev events.CloudWatchEvent
+			if err := json.Unmarshal(readFile(t, f), &ev); err != nil {
+				t.Fatal(err)
+			}
+			got, err := cloudtrail.FromEvent(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var detail struct {
+				EventID   string `json:"eventID"`
+				EventName string `json:"eventName"`
+				EventTime string `json:"eventTime"`
+			}
+			if err := json.Unmarshal(ev.Detail, &detail); err != nil {
+				t.Fatal(err)
+			}
+			want := cloudtrail.Call{
+				Kind: kindNamed(detail.EventName), EnvelopeID: ev.ID, EventID: detail.EventID, Name: detail.EventName,
+				Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-east-1", Time: at(detail.EventTime), Actor: tc.actor,
+			}
+			if ev.Source == "aws.sagemaker" {
+				want.Source = cloudtrail.SourceSageMaker
+			}
+			tc.set(&want)
+			sameCall(t, got, want)
+			if ev.ID == detail.EventID || ev.ID == "" {
+				t.Errorf("envelope id %q should be its own", ev.ID)
+			}
+			kinds[got.Kind] = true
+			failed = failed || got.Failed()
+			noVPC = noVPC || (got.CreateModel != nil && got.CreateModel.VPCConfig == nil)
+		})
+	}
+	for name := range cases {
+		if !contains(files, name) {
+			t.Errorf("TestDemoEvents lists %s, which is not in events/", name)
+		}
+	}
+	for k := cloudtrail.KindCreateModel; k <= cloudtrail.KindDeleteVpcEndpoints; k++ {
+		if !kinds[k] {
+			t.Errorf("no demo event for %v", k)
+		}
+	}
+	if !failed || !noVPC {
+		t.Errorf("demo events lack a failed call (%v) or a CreateModel without VpcConfig (%v)", failed, noVPC)
+	}
+}
+
+func contains(files []string, base string) bool {
+	for _, f := range files {
+		if filepath.Base(f) == base {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,195 @@
+package cloudtrail_test
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+)
+
+// The real published samples (../shared/fixtures/aws-samples, see its
+// SOURCES.md), read in place. Every file under cloudtrail/ and eventbridge/
+// must have an entry here, so a new sample forces a decision.
+var sharedCases = map[string]struct {
+	want    cloudtrail.Call
+	wantErr error // for files that are not one call
+}{
+	// Ours: SageMaker, camelCase, no vpcConfig; recipientAccountId differs from the caller's account.
+	"cloudtrail/sagemaker-CreateModel.awsdocs.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindCreateModel, EnvelopeID: "0f2b3e81-EXAMPLE", EventID: "0f2b3e81-EXAMPLE",
+		Name: "CreateModel", Source: cloudtrail.SourceSageMaker, Account: "444455556666", Region: "us-west-2",
+		Time: at("2018-01-02T15:23:46Z"), Actor: "arn:aws:iam::123456789012:user/intern",
+		CreateModel: &cloudtrail.CreateModel{
+			ModelName:        "ExampleModel",
+			ModelARN:         "arn:aws:sagemaker:us-west-2:123456789012:model/barkinghappy2018-01-02t15-23-32-275z-ivrdog",
+			ExecutionRoleARN: "arn:aws:iam::123456789012:role/EXAMPLEARN",
+			Containers:       []cloudtrail.Container{{Image: "174872318107.dkr.ecr.us-west-2.amazonaws.com/kmeans:latest"}},
+		},
+	}},
+	"cloudtrail/sagemaker-CreateEndpoint.awsdocs.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindCreateEndpoint, EnvelopeID: "a6f85b21-EXAMPLE", EventID: "a6f85b21-EXAMPLE",
+		Name: "CreateEndpoint", Source: cloudtrail.SourceSageMaker, Account: "444455556666", Region: "us-west-2",
+		Time: at("2018-01-02T13:39:06Z"), Actor: "arn:aws:iam::123456789012:user/intern",
+		CreateEndpoint: &cloudtrail.CreateEndpoint{
+			EndpointName: "ExampleEndpoint", EndpointConfigName: "ExampleEndpointConfig",
+			EndpointARN: "arn:aws:sagemaker:us-west-2:123456789012:endpoint/exampleendpoint",
+		},
+	}},
+	// Ours: wrapped PascalCase request with a content/tag TagSpecification,
+	// XML-derived response with xmlns, "" empty sets, {"item":{..}} one-item
+	// groupSet and a numeric ownerId. Trimmed record: no userIdentity, no
+	// account; errorCode null.
+	"cloudtrail/ec2-CreateVpcEndpoint-interface.permiso.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindCreateVpcEndpoint, EnvelopeID: "089ca63b-f6f9-4e75-aec7-8e68ddee34a4",
+		EventID: "089ca63b-f6f9-4e75-aec7-8e68ddee34a4", Name: "CreateVpcEndpoint", Source: cloudtrail.SourceEC2,
+		Region: "us-east-1", Time: at("2023-11-30T07:19:13Z"),
+		CreateVpcEndpoint: &cloudtrail.CreateVpcEndpoint{
+			VpcEndpointID: "vpce-db0c0ffee984e07fa", VPCID: "vpc-db0c0ffee56bc40db",
+			ServiceName: "aws.api.us-east-1.kendra-ranking", Type: "Interface",
+			SecurityGroupIDs: []string{"sg-db0c0ffee64dcb055"}, State: "pending",
+		},
+	}},
+	// Failed calls: parsed, ErrorCode set.
+	"cloudtrail/cloudtrail-UpdateTrail-errorCode.awsdocs.json": {want: cloudtrail.Call{
+		EnvelopeID: "b7d4398e-b2f0-4faa-9c76-e2d316a8d67f", EventID: "b7d4398e-b2f0-4faa-9c76-e2d316a8d67f",
+		Name: "UpdateTrail", Source: "cloudtrail.amazonaws.com", Account: "123456789012", Region: "us-east-2",
+		Time: at("2016-07-14T19:15:45Z"), Actor: "arn:aws:iam::123456789012:user/Alice",
+		ErrorCode: "TrailNotFoundException", ErrorMessage: "Unknown trail: myTrail2 for the user: 123456789012",
+	}},
+	"cloudtrail/ec2-RunInstances-errorCode.permiso.json": {want: cloudtrail.Call{
+		EnvelopeID: "3dd79530-9ac8-4fea-a833-a6b6ead48a58", EventID: "3dd79530-9ac8-4fea-a833-a6b6ead48a58",
+		Name: "RunInstances", Source: cloudtrail.SourceEC2, Region: "us-east-1", Time: at("2023-11-27T03:54:49Z"),
+		ErrorCode: "Client.InvalidParameterValue", ErrorMessage: "Duplicate tag key 'Name' specified.",
+	}},
+	"cloudtrail/ec2-DescribeLaunchTemplateVersions-errorCode.permiso.json": {want: cloudtrail.Call{
+		EnvelopeID: "a837ed7e-fcc6-43fa-b384-4a59dfd714e1", EventID: "a837ed7e-fcc6-43fa-b384-4a59dfd714e1",
+		Name: "DescribeLaunchTemplateVersions", Source: cloudtrail.SourceEC2, Region: "us-east-1",
+		Time: at("2023-12-05T02:17:01Z"), ErrorCode: "Client.InvalidLaunchTemplateId.NotFound",
+		ErrorMessage: "The specified launch template, with template ID lt-db0c0ffee4616a338, does not exist.",
+	}},
+	"cloudtrail/ec2-DescribeLaunchTemplates-filter-errorCode.permiso.json": {want: cloudtrail.Call{
+		EnvelopeID: "330058a1-2ba0-45de-bd49-b878f829f424", EventID: "330058a1-2ba0-45de-bd49-b878f829f424",
+		Name: "DescribeLaunchTemplates", Source: cloudtrail.SourceEC2, Region: "us-east-1",
+		Time: at("2023-12-05T02:20:47Z"), ErrorCode: "Client.InvalidParameterValue",
+		ErrorMessage: "The filter 'LaunchTemplateName' is invalid",
+	}},
+	// Log-file envelope with one old record (eventVersion 1.0, no eventID): parsed.
+	"cloudtrail/ec2-StopInstances.awsdocs.json": {want: cloudtrail.Call{
+		Name: "StopInstances", Source: cloudtrail.SourceEC2, Account: "123456789012", Region: "us-east-2",
+		Time: at("2014-03-06T21:01:59Z"), Actor: "arn:aws:iam::123456789012:user/Alice",
+	}},
+	// Bare 2016 record, no envelope.
+	"cloudtrail/ec2-CreateVolume.custodian-cwe.json": {want: cloudtrail.Call{
+		EnvelopeID: "59e2b117-e1dd-466b-a6f3-5c027f0af0f2", EventID: "59e2b117-e1dd-466b-a6f3-5c027f0af0f2",
+		Name: "CreateVolume", Source: cloudtrail.SourceEC2, Account: "101010101111", Region: "us-east-1",
+		Time: at("2016-02-11T15:31:57Z"), Actor: "arn:aws::sts:101010101111:assumed-role/UserRole/userid",
+	}},
+	// Shape quirks on calls we do not handle: they must parse as Unknown.
+	"cloudtrail/ec2-DescribeVpcEndpointServices-single-item-content-tag.permiso.json": {want: unknownEC2(
+		"17e67d42-d862-43fa-bb02-a3d6bc01accf", "DescribeVpcEndpointServices", "2023-11-30T07:19:13Z")},
+	"cloudtrail/ec2-DescribeVpcEndpointServices-empty-request-string.permiso.json": {want: unknownEC2(
+		"d476957c-d883-4a93-80a3-64ea7dc4c5ae", "DescribeVpcEndpointServices", "2023-11-30T07:15:55Z")},
+	"cloudtrail/ec2-DescribeInstanceTypes-multi-item-content-tag.permiso.json": {want: unknownEC2(
+		"cb3f39d0-ef5b-4e83-a3c5-32710e612c57", "DescribeInstanceTypes", "2023-12-04T20:40:17Z")},
+	"cloudtrail/ec2-DescribeVpcEndpoints.permiso.json": {want: unknownEC2(
+		"3a5aedc5-5d5f-4976-a57a-3c3df0456a17", "DescribeVpcEndpoints", "2023-11-30T07:15:50Z")},
+	"cloudtrail/ec2-DescribeVpcs.permiso.json": {want: unknownEC2(
+		"11e95352-72ae-456a-9565-a98b4563659a", "DescribeVpcs", "2023-11-30T07:15:50Z")},
+	"cloudtrail/ec2-DescribeSubnets.permiso.json": {want: unknownEC2(
+		"197da5a2-5775-4b87-bc1c-a22d648e2bb4", "DescribeSubnets", "2023-11-30T07:18:32Z")},
+	"cloudtrail/ec2-DescribeRouteTables.permiso.json": {want: unknownEC2(
+		"bbc4ff7e-8942-43ff-bb2f-86da80917831", "DescribeRouteTables", "2023-11-30T07:18:32Z")},
+	"cloudtrail/ec2-DescribeSecurityGroups.permiso.json": {want: unknownEC2(
+		"af8730d0-d64c-460b-b97b-2c4afa491a7b", "DescribeSecurityGroups", "2023-11-30T07:18:32Z")},
+	// A console session: 26 records. Parse refuses; TestSharedConsoleSession iterates.
+	"cloudtrail/ec2-console-session-create-interface-endpoint.permiso-InputEvents.json": {wantErr: cloudtrail.ErrRecordCount},
+	// The only real EventBridge envelope: ids from both layers, AssumedRole actor.
+	"eventbridge/ec2-DeleteTransitGatewayVpcAttachment.custodian-cwe.json": {want: cloudtrail.Call{
+		EnvelopeID: "f6c00f02-bf83-11c3-6476-188a4462be21", EventID: "10fe783b-14ea-4f67-8dbc-b1596716e57c",
+		Name: "DeleteTransitGatewayVpcAttachment", Source: cloudtrail.SourceEC2, Account: "012345678912",
+		Region: "us-west-2", Time: at("2022-11-09T09:24:20Z"), Actor: "arn:aws:iam::012345678912:role/c7nbot",
+	}},
+}
+
+func unknownEC2(id, name, when string) cloudtrail.Call {
+	return cloudtrail.Call{EnvelopeID: id, EventID: id, Name: name, Source: cloudtrail.SourceEC2,
+		Region: "us-east-1", Time: at(when)}
+}
+
+func TestSharedSamples(t *testing.T) {
+	dir := needShared(t)
+	files := append(glob(t, filepath.Join(dir, "cloudtrail", "*.json")), glob(t, filepath.Join(dir, "eventbridge", "*.json"))...)
+	if len(files) == 0 {
+		t.Fatalf("no samples under %s", dir)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		rel = filepath.ToSlash(rel)
+		seen[rel] = true
+		t.Run(rel, func(t *testing.T) {
+			tc, ok := sharedCases[rel]
+			if !ok {
+				t.Fatalf("new shared sample %s: add it to sharedCases", rel)
+			}
+			got, err := cloudtrail.Parse(readFile(t, f))
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameCall(t, got, tc.want)
+			if got.Failed() != (tc.want.ErrorCode != "") {
+				t.Errorf("Failed() = %v", got.Failed())
+			}
+		})
+	}
+	for rel := range sharedCases {
+		if !seen[rel] {
+			t.Errorf("sharedCases names %s, which is not among the samples", rel)
+		}
+	}
+}
+
+// The console session holds 26 records; ParseAll reads them all, and the
+// CreateVpcEndpoint among them ([22]) is the same call as its extracted copy.
+func TestSharedConsoleSession(t *testing.T) {
+	dir := needShared(t)
+	calls, err := cloudtrail.ParseAll(readFile(t, filepath.Join(dir, "cloudtrail", "ec2-console-session-create-interface-endpoint.permiso-InputEvents.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 26 {
+		t.Fatalf("%d calls, want 26", len(calls))
+	}
+	for i, c := range calls {
+		if want := i == 22; (c.Kind == cloudtrail.KindCreateVpcEndpoint) != want || cloudtrail.Handled(c.Name, c.Source) != want {
+			t.Errorf("[%d] %s: kind %v", i, c.Name, c.Kind)
+		}
+	}
+	sameCall(t, calls[22], sharedCases["cloudtrail/ec2-CreateVpcEndpoint-interface.permiso.json"].want)
+}
+
+// The Lambda runtime decodes the envelope into events.CloudWatchEvent;
+// FromEvent on that must agree with Parse on the bytes.
+func TestSharedFromEvent(t *testing.T) {
+	dir := needShared(t)
+	data := readFile(t, filepath.Join(dir, "eventbridge", "ec2-DeleteTransitGatewayVpcAttachment.custodian-cwe.json"))
+	var ev events.CloudWatchEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cloudtrail.FromEvent(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCall(t, got, sharedCases["eventbridge/ec2-DeleteTransitGatewayVpcAttachment.custodian-cwe.json"].want)
+}

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vpcguard/vpcguard/pkg/report"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	cfg, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mode != report.ModeReport || cfg.ExpectedInstances != 1 || cfg.ExemptTag != "vpcguard:exempt" ||
+		!slices.Equal(cfg.Remediations, report.ActionIDs()) || cfg.NotifyCompliant || cfg.TopicARN != "" {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	if cfg.Allows(report.ActionAddALRepoDeny) {
+		t.Error("report mode allows a write")
+	}
+}
+
+func TestEverySetting(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		"VPCGUARD_MODE":               "remediate",
+		"VPCGUARD_TOPIC_ARN":          "arn:aws:sns:us-east-1:111122223333:vpcguard",
+		"VPCGUARD_EVENT_BUS":          "security",
+		"VPCGUARD_EXPECTED_INSTANCES": " 4 ",
+		"VPCGUARD_EXEMPT_TAG":         "team:exempt",
+		"VPCGUARD_REMEDIATIONS":       "add-al-repo-deny, create-s3-gateway-endpoint,add-al-repo-deny",
+		"VPCGUARD_ROLE_ARN":           "arn:aws:iam::111122223333:role/vpcguard-modelguard",
+		"VPCGUARD_NOTIFY_COMPLIANT":   "true",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mode != report.ModeRemediate || cfg.ExpectedInstances != 4 || cfg.ExemptTag != "team:exempt" || !cfg.NotifyCompliant || cfg.EventBus != "security" {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	if want := []string{report.ActionAddALRepoDeny, report.ActionCreateS3GatewayEndpoint}; !slices.Equal(cfg.Remediations, want) {
+		t.Errorf("remediations = %v, want %v", cfg.Remediations, want)
+	}
+	if !cfg.Allows(report.ActionAddALRepoDeny) || cfg.Allows(report.ActionAssociateRouteTables) {
+		t.Error("Allows does not follow the allow-list")
+	}
+}
+
+func TestNoneAllowsNothing(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{"VPCGUARD_MODE": "remediate", "VPCGUARD_REMEDIATIONS": "none"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range report.ActionIDs() {
+		if cfg.Allows(id) {
+			t.Errorf("none allows %s", id)
+		}
+	}
+}
+
+func TestBadValuesAreReportedTogether(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{
+		"VPCGUARD_MODE":               "fix-everything",
+		"VPCGUARD_EXPECTED_INSTANCES": "0",
+		"VPCGUARD_REMEDIATIONS":       "delete-endpoint",
+		"VPCGUARD_NOTIFY_COMPLIANT":   "sometimes",
+		"VPCGUARD_TOPIC_ARN":          "my-topic",
+		"VPCGUARD_EXEMPT_TAG":         "aws:reserved",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"VPCGUARD_MODE", "VPCGUARD_EXPECTED_INSTANCES", "VPCGUARD_REMEDIATIONS", "VPCGUARD_NOTIFY_COMPLIANT", "VPCGUARD_TOPIC_ARN", "VPCGUARD_EXEMPT_TAG", `unknown action "delete-endpoint"`} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+// Package guard is vpcguard's handler: one CloudTrail event in, one
+// report.Result out. It wires the one-way flow
+//
+//	event → parse → gather state → checks → plan → apply → notify
+//
+// and is shared by every function binary.
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/report"
+)
+
+// Remediator plans (and in remediate mode applies) the repairs for the
+// failing checks of a snapshot; it returns every action with its outcome.
+type Remediator interface {
+	Remediate(ctx context.Context, snap *inventory.Snapshot, results []report.Check) ([]report.Action, error)
+}
+
+// Notifier tells people and machines about a result.
+type Notifier interface {
+	Notify(ctx context.Context, r report.Result) error
+}
+
+// Handler evaluates the events of some kinds.
+type Handler struct {
+	Config config.Config
+	// Gatherer reads state; Handle copies it per event to set the account.
+	Gatherer inventory.Gatherer
+	// Kinds are the event kinds this function handles; others are skipped.
+	Kinds []cloudtrail.Kind
+	// Remediator and Notifier are optional.
+	Remediator Remediator
+	Notifier   Notifier
+	Log        *slog.Logger
+}
+
+// HandleJSON is the Lambda entry point: the raw EventBridge event.
+func (h *Handler) HandleJSON(ctx context.Context, raw json.RawMessage) (report.Result, error) {
+	call, err := cloudtrail.Parse(raw)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "rejected event", "error", err.Error(), "bytes", len(raw))
+		return report.Result{}, fmt.Errorf("parse event: %w", err)
+	}
+	return h.Handle(ctx, call)
+}
+
+// HandleEvent accepts an already decoded EventBridge event.
+func (h *Handler) HandleEvent(ctx context.Context, ev events.CloudWatchEvent) (report.Result, error) {
+	call, err := cloudtrail.FromEvent(ev)
+	if err != nil {
+		return report.Result{}, fmt.Errorf("parse event: %w", err)
+	}
+	return h.Handle(ctx, call)
+}
+
+// Handle evaluates one call. It returns an error only when the result could
+// not be delivered (so that Lambda retries the event and, in the end, the
+// dead-letter queue keeps it); failed reads are unknown checks, not errors.
+func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Result, error) {
+	res := report.Result{
+		Event:   eventOf(call),
+		Mode:    h.Config.Mode,
+		Checks:  []report.Check{},
+		Actions: []report.Action{},
+	}
+	log := h.Log.With("event_id", res.Event.ID, "event_name", res.Event.Name)
+	if reason := h.skipReason(call); reason != "" {
+		res.Skipped = reason
+		log.InfoContext(ctx, "skipped event", "reason", reason)
+		return res, nil
+	}
+
+	start := time.Now()
+	g := h.Gatherer
+	g.Account = call.Account
+	snap, resource, defs := gather(ctx, &g, call, h.Config.ExpectedInstances)
+	res.Resource = &resource
+	res.Checks = checks.Run(snap, defs)
+	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
+
+	var errs []error
+	if h.Remediator != nil {
+		actions, err := h.Remediator.Remediate(ctx, snap, res.Checks)
+		res.Actions = append(res.Actions, actions...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("remediate: %w", err))
+		}
+	}
+	if h.Notifier != nil {
+		if err := h.Notifier.Notify(ctx, res); err != nil {
+			errs = append(errs, fmt.Errorf("notify: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		log.ErrorContext(ctx, "event not fully handled", "error", err.Error())
+		return res, err
+	}
+	return res, nil
+}
+
+// skipReason says why call is not evaluated, or "".
+func (h *Handler) skipReason(call cloudtrail.Call) string {
+	switch {
+	case call.Failed():
+		return fmt.Sprintf("the call failed (%s): nothing changed", call.ErrorCode)
+	case call.Kind == cloudtrail.KindUnknown:
+		return fmt.Sprintf("event %s from %s is not one vpcguard handles", call.Name, call.Source)
+	case !slices.Contains(h.Kinds, call.Kind):
+		return fmt.Sprintf("event %s is handled by another vpcguard function", call.Name)
+	case h.Config.RoleARN != "" && call.Actor == h.Config.RoleARN:
+		return "the call was made by vpcguard itself"
+	case h.Gatherer.Region != "" && call.Region != "" && call.Region != h.Gatherer.Region:
+		return fmt.Sprintf("the call was made in %s and this function reads %s", call.Region, h.Gatherer.Region)
+	}
+	return ""
+}
+
+// gather reads the state an event is about and picks the checks that apply.
+// CloudTrail's parameters are hints: every name is re-read from the API.
+func gather(ctx context.Context, g *inventory.Gatherer, call cloudtrail.Call, expectedInstances int) (*inventory.Snapshot, report.Resource, []checks.Definition) {
+	all := checks.Catalogue()
+	switch call.Kind {
+	case cloudtrail.KindCreateModel:
+		name := call.CreateModel.ModelName
+		return g.Models(ctx, []inventory.ModelRequest{{
+			Name: name, Instances: expectedInstances, InstancesFrom: "VPCGUARD_EXPECTED_INSTANCES",
+		}}), report.Resource{Type: "model", ID: name}, all
+	case cloudtrail.KindCreateEndpointConfig:
+		name := call.CreateEndpointConfig.EndpointConfigName
+		return g.EndpointConfig(ctx, name), report.Resource{Type: "endpoint-config", ID: name}, all
+	case cloudtrail.KindCreateEndpoint:
+		e := call.CreateEndpoint
+		return g.Endpoint(ctx, e.EndpointName, e.EndpointConfigName), report.Resource{Type: "endpoint", ID: e.EndpointName}, all
+	}
+	ref := endpointRef(call)
+	return g.VPCEndpoint(ctx, ref), report.Resource{Type: "vpc-endpoint", ID: strings.Join(ref.IDs, ",")}, checks.EndpointDependent(all)
+}
+
+// endpointRef is the VPC endpoint an EC2 event acted on.
+func endpointRef(call cloudtrail.Call) inventory.EndpointRef {
+	switch call.Kind {
+	case cloudtrail.KindCreateVpcEndpoint:
+		e := call.CreateVpcEndpoint
+		return inventory.EndpointRef{IDs: nonEmpty(e.VpcEndpointID), VPCID: e.VPCID}
+	case cloudtrail.KindModifyVpcEndpoint:
+		return inventory.EndpointRef{IDs: nonEmpty(call.ModifyVpcEndpoint.VpcEndpointID)}
+	case cloudtrail.KindDeleteVpcEndpoints:
+		return inventory.EndpointRef{IDs: call.DeleteVpcEndpoints.VpcEndpointIDs, Deleted: true}
+	}
+	return inventory.EndpointRef{}
+}
+
+func nonEmpty(id string) []string {
+	if id == "" {
+		return nil
+	}
+	return []string{id}
+}
+
+func eventOf(call cloudtrail.Call) report.Event {
+	e := report.Event{
+		ID: call.EnvelopeID, Name: call.Name, Source: call.Source,
+		Account: call.Account, Region: call.Region, Actor: call.Actor,
+	}
+	if !call.Time.IsZero() {
+		e.Time = call.Time.UTC().Format(time.RFC3339)
+	}
+	return e
+}

@@ -1,0 +1,619 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/smithy-go"
+)
+
+// Gatherer reads the state behind an evaluation. Independent calls run
+// concurrently: a CreateModel evaluation takes three sequential round trips
+// (the model; its subnets, groups, role and bucket; its VPC).
+type Gatherer struct {
+	SageMaker SageMakerAPI
+	EC2       EC2API
+	S3        S3API
+	IAM       IAMAPI
+
+	Account   string
+	Region    string
+	Partition string // default aws
+	// Concurrency bounds each fan-out of similar calls (default 8).
+	Concurrency int
+	// ModelTags makes the gatherer read each model's tags (one ListTags
+	// per model); the exempt tag needs them where vpcguard may write.
+	ModelTags bool
+	// ENIActions are the actions simulated for each execution role.
+	ENIActions []string
+}
+
+// ModelRequest names a model to evaluate and how many instances will host it.
+type ModelRequest struct {
+	Name          string
+	Instances     int
+	InstancesFrom string
+	Via           string // the endpoint config or endpoint that uses it
+}
+
+func (g *Gatherer) newSnapshot() *Snapshot {
+	p := g.Partition
+	if p == "" {
+		p = "aws"
+	}
+	return &Snapshot{
+		Account: g.Account, Region: g.Region, Partition: p,
+		ModelErrs: map[string]error{},
+		VPCs:      map[string]*VPC{},
+		Roles:     map[string]Fact[RolePermissions]{},
+		Buckets:   map[string]Fact[BucketPolicy]{},
+	}
+}
+
+// Models gathers the state of the named models (a CreateModel event).
+func (g *Gatherer) Models(ctx context.Context, reqs []ModelRequest) *Snapshot {
+	s := g.newSnapshot()
+	s.Models = g.describeModels(ctx, s, reqs)
+	g.gatherPlacement(ctx, s, true)
+	return s
+}
+
+// EndpointConfig gathers the state of every model of an endpoint config,
+// each with the instance count its variants give it.
+func (g *Gatherer) EndpointConfig(ctx context.Context, name string) *Snapshot {
+	s := g.newSnapshot()
+	reqs, err := g.configModels(ctx, name)
+	if err != nil {
+		s.ModelErrs["endpoint config "+name] = err
+		return s
+	}
+	s.Models = g.describeModels(ctx, s, reqs)
+	g.gatherPlacement(ctx, s, true)
+	return s
+}
+
+// Endpoint gathers the state behind an endpoint: its endpoint config (read
+// from the endpoint when configName, CloudTrail's hint, is empty).
+func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string) *Snapshot {
+	if configName == "" {
+		out, err := g.SageMaker.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(endpointName)})
+		if err != nil {
+			s := g.newSnapshot()
+			s.ModelErrs["endpoint "+endpointName] = fmt.Errorf("describe endpoint %s: %w", endpointName, err)
+			return s
+		}
+		configName = aws.ToString(out.EndpointConfigName)
+	}
+	s := g.EndpointConfig(ctx, configName)
+	for i := range s.Models {
+		s.Models[i].Via = "endpoint " + endpointName + " (config " + configName + ")"
+	}
+	return s
+}
+
+// VPCEndpoint gathers what a VPC-endpoint event affects: the endpoint, its
+// VPC and every model placed in that VPC. When the endpoint is gone and its
+// VPC unknown, every VPC that holds a model is in scope.
+func (g *Gatherer) VPCEndpoint(ctx context.Context, ref EndpointRef) *Snapshot {
+	s := g.newSnapshot()
+	var wg sync.WaitGroup
+	var all []Model
+	wg.Go(func() {
+		if len(ref.IDs) == 0 {
+			return
+		}
+		out, err := g.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ref.IDs}},
+		})
+		if err != nil {
+			return // the VPCs' own endpoint lists, read below, are the truth
+		}
+		var vpcs []string
+		for _, raw := range out.VpcEndpoints {
+			e := endpointFrom(raw)
+			vpcs = appendNew(vpcs, e.VPCID)
+			if !live(e.State) {
+				ref.Deleted = true
+			}
+		}
+		if ref.VPCID == "" && len(vpcs) == 1 {
+			ref.VPCID = vpcs[0]
+		}
+	})
+	wg.Go(func() { all = g.allModels(ctx, s) })
+	wg.Wait()
+	s.Trigger = &ref
+	s.Models = all
+	g.gatherSubnetsAndGroups(ctx, s, false)
+	if ref.VPCID != "" {
+		s.Models = slices.DeleteFunc(s.Models, func(m Model) bool { return s.ModelVPC(m) != ref.VPCID })
+	}
+	g.gatherVPCs(ctx, s, g.modelVPCs(s, ref.VPCID))
+	return s
+}
+
+// AccountWide gathers every model of the account and the VPCs they use: the
+// sweep. Calls grow with the models plus a constant per VPC.
+func (g *Gatherer) AccountWide(ctx context.Context) *Snapshot {
+	s := g.newSnapshot()
+	s.Models = g.allModels(ctx, s)
+	g.gatherPlacement(ctx, s, true)
+	return s
+}
+
+// gatherPlacement reads everything that depends on the models: subnets,
+// groups, roles and buckets together, then each VPC.
+func (g *Gatherer) gatherPlacement(ctx context.Context, s *Snapshot, withRolesAndBuckets bool) {
+	g.gatherSubnetsAndGroups(ctx, s, withRolesAndBuckets)
+	g.gatherVPCs(ctx, s, g.modelVPCs(s, ""))
+}
+
+func (g *Gatherer) modelVPCs(s *Snapshot, extra string) []string {
+	var ids []string
+	for _, m := range s.Models {
+		if id := s.ModelVPC(m); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if extra != "" && !slices.Contains(ids, extra) {
+		ids = append(ids, extra)
+	}
+	return ids
+}
+
+// describeModels reads each model (and its tags) concurrently. A model that
+// cannot be read is kept in s.ModelErrs.
+func (g *Gatherer) describeModels(ctx context.Context, s *Snapshot, reqs []ModelRequest) []Model {
+	models := make([]*Model, len(reqs))
+	var mu sync.Mutex
+	fanOut(ctx, g.concurrency(), len(reqs), func(ctx context.Context, i int) {
+		r := reqs[i]
+		var wg sync.WaitGroup
+		var tags map[string]string
+		var tagErr error
+		if g.ModelTags {
+			wg.Go(func() { tags, tagErr = g.modelTags(ctx, g.modelARN(r.Name)) })
+		}
+		out, err := g.SageMaker.DescribeModel(ctx, &sagemaker.DescribeModelInput{ModelName: aws.String(r.Name)})
+		wg.Wait()
+		if err == nil && tagErr != nil {
+			err = fmt.Errorf("list tags: %w", tagErr)
+		}
+		if err != nil {
+			mu.Lock()
+			s.ModelErrs["model "+r.Name] = fmt.Errorf("describe model %s: %w", r.Name, err)
+			mu.Unlock()
+			return
+		}
+		m := modelFrom(out)
+		m.Tags = tags
+		m.Instances, m.InstancesFrom, m.Via = r.Instances, r.InstancesFrom, r.Via
+		models[i] = &m
+	})
+	var out []Model
+	for _, m := range models {
+		if m != nil {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// modelARN derives a model's ARN; SageMaker lower-cases names in ARNs.
+func (g *Gatherer) modelARN(name string) string {
+	p := g.Partition
+	if p == "" {
+		p = "aws"
+	}
+	return fmt.Sprintf("arn:%s:sagemaker:%s:%s:model/%s", p, g.Region, g.Account, strings.ToLower(name))
+}
+
+func (g *Gatherer) modelTags(ctx context.Context, arn string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := sagemaker.NewListTagsPaginator(g.SageMaker, &sagemaker.ListTagsInput{ResourceArn: aws.String(arn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// allModels lists and describes every model of the account.
+func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
+	var reqs []ModelRequest
+	p := sagemaker.NewListModelsPaginator(g.SageMaker, &sagemaker.ListModelsInput{MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			s.ModelErrs["the account's models"] = fmt.Errorf("list models: %w", err)
+			break
+		}
+		for _, m := range page.Models {
+			reqs = append(reqs, ModelRequest{Name: aws.ToString(m.ModelName)})
+		}
+	}
+	return g.describeModels(ctx, s, reqs)
+}
+
+// configModels reads an endpoint config's variants: each model with the
+// instances its variants start with.
+func (g *Gatherer) configModels(ctx context.Context, name string) ([]ModelRequest, error) {
+	out, err := g.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)})
+	if err != nil {
+		return nil, fmt.Errorf("describe endpoint config %s: %w", name, err)
+	}
+	var reqs []ModelRequest
+	for _, v := range out.ProductionVariants {
+		model := aws.ToString(v.ModelName)
+		n := int(aws.ToInt32(v.InitialInstanceCount))
+		from := fmt.Sprintf("endpoint config %s variant %s", name, aws.ToString(v.VariantName))
+		if i := slices.IndexFunc(reqs, func(r ModelRequest) bool { return r.Name == model }); i >= 0 {
+			reqs[i].Instances += n
+			reqs[i].InstancesFrom += ", " + aws.ToString(v.VariantName)
+			continue
+		}
+		reqs = append(reqs, ModelRequest{Name: model, Instances: n, InstancesFrom: from, Via: "endpoint config " + name})
+	}
+	return reqs, nil
+}
+
+// gatherSubnetsAndGroups is the second round trip: everything that needs
+// only the models.
+func (g *Gatherer) gatherSubnetsAndGroups(ctx context.Context, s *Snapshot, withRolesAndBuckets bool) {
+	var subnets, groups, roles, buckets []string
+	for _, m := range s.Models {
+		if m.VPCConfig != nil {
+			subnets = appendNew(subnets, m.VPCConfig.SubnetIDs...)
+			groups = appendNew(groups, m.VPCConfig.SecurityGroupIDs...)
+			if m.ExecutionRoleARN != "" {
+				roles = appendNew(roles, m.ExecutionRoleARN)
+			}
+		}
+		buckets = appendNew(buckets, m.ArtifactBuckets...)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wg.Go(func() { s.Subnets = g.subnets(ctx, subnets) })
+	wg.Go(func() { s.SecurityGroups = g.securityGroups(ctx, groups) })
+	wg.Go(func() { s.S3PrefixList = g.s3PrefixList(ctx) })
+	if withRolesAndBuckets {
+		wg.Go(func() {
+			fanOut(ctx, g.concurrency(), len(roles), func(ctx context.Context, i int) {
+				f := g.rolePermissions(ctx, roles[i])
+				mu.Lock()
+				s.Roles[roles[i]] = f
+				mu.Unlock()
+			})
+		})
+		wg.Go(func() {
+			fanOut(ctx, g.concurrency(), len(buckets), func(ctx context.Context, i int) {
+				f := g.bucketPolicy(ctx, buckets[i])
+				mu.Lock()
+				s.Buckets[buckets[i]] = f
+				mu.Unlock()
+			})
+		})
+	}
+	wg.Wait()
+}
+
+func (g *Gatherer) subnets(ctx context.Context, ids []string) Fact[map[string]Subnet] {
+	out := map[string]Subnet{}
+	// A filter, not SubnetIds: an unknown id then is simply absent instead
+	// of failing the whole call.
+	err := eachChunk(ids, 200, func(chunk []string) error {
+		p := ec2.NewDescribeSubnetsPaginator(g.EC2, &ec2.DescribeSubnetsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("subnet-id"), Values: chunk}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("describe subnets: %w", err)
+			}
+			for _, sn := range page.Subnets {
+				out[aws.ToString(sn.SubnetId)] = subnetFrom(sn)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Failed[map[string]Subnet](err)
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) securityGroups(ctx context.Context, ids []string) Fact[map[string]SecurityGroup] {
+	out := map[string]SecurityGroup{}
+	err := eachChunk(ids, 200, func(chunk []string) error {
+		p := ec2.NewDescribeSecurityGroupsPaginator(g.EC2, &ec2.DescribeSecurityGroupsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: chunk}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("describe security groups: %w", err)
+			}
+			for _, sg := range page.SecurityGroups {
+				out[aws.ToString(sg.GroupId)] = securityGroupFrom(sg)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Failed[map[string]SecurityGroup](err)
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) s3PrefixList(ctx context.Context) Fact[string] {
+	out, err := g.EC2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{S3ServiceName(g.Region)}}},
+	})
+	if err != nil {
+		return Failed[string](fmt.Errorf("describe prefix lists: %w", err))
+	}
+	if len(out.PrefixLists) == 0 {
+		return Failed[string](fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region)))
+	}
+	return Known(aws.ToString(out.PrefixLists[0].PrefixListId))
+}
+
+func (g *Gatherer) rolePermissions(ctx context.Context, role string) Fact[RolePermissions] {
+	out, err := g.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String(role),
+		ActionNames:     g.ENIActions,
+	})
+	if err != nil {
+		return Failed[RolePermissions](fmt.Errorf("simulate principal policy for %s: %w", role, err))
+	}
+	perms := RolePermissions{RoleARN: role, Allowed: map[string]bool{}}
+	for _, r := range out.EvaluationResults {
+		perms.Allowed[aws.ToString(r.EvalActionName)] = r.EvalDecision == "allowed"
+	}
+	return Known(perms)
+}
+
+func (g *Gatherer) bucketPolicy(ctx context.Context, bucket string) Fact[BucketPolicy] {
+	out, err := g.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) && api.ErrorCode() == "NoSuchBucketPolicy" {
+			return Known(BucketPolicy{Bucket: bucket})
+		}
+		return Failed[BucketPolicy](fmt.Errorf("get bucket policy of %s: %w", bucket, err))
+	}
+	return Known(BucketPolicy{Bucket: bucket, Exists: true, Document: aws.ToString(out.Policy)})
+}
+
+// gatherVPCs is the third round trip: every VPC's own state, all calls of
+// all VPCs at once (bounded).
+func (g *Gatherer) gatherVPCs(ctx context.Context, s *Snapshot, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	vpcs := make([]*VPC, len(ids))
+	for i, id := range ids {
+		vpcs[i] = &VPC{ID: id}
+		s.VPCs[id] = vpcs[i]
+	}
+	var dhcp Fact[map[string]DHCPOptions]
+	tasks := []func(context.Context){
+		func(ctx context.Context) { dhcp = g.dhcpOptions(ctx) },
+	}
+	for _, v := range vpcs {
+		tasks = append(tasks,
+			func(ctx context.Context) { v.Info = g.vpcInfo(ctx, v.ID) },
+			func(ctx context.Context) { v.DNS = g.dnsAttributes(ctx, v.ID) },
+			func(ctx context.Context) { v.RouteTables = g.routeTables(ctx, v.ID) },
+			func(ctx context.Context) { v.Endpoints = g.endpoints(ctx, v.ID) },
+			func(ctx context.Context) { v.FlowLogs = g.flowLogs(ctx, v.ID) },
+			func(ctx context.Context) { v.NATGateways = g.natGateways(ctx, v.ID) },
+		)
+	}
+	fanOut(ctx, max(g.concurrency(), 8), len(tasks), func(ctx context.Context, i int) { tasks[i](ctx) })
+	for _, v := range vpcs {
+		switch {
+		case !v.Info.OK():
+			v.DHCP = Failed[DHCPOptions](v.Info.Err)
+		case !dhcp.OK():
+			v.DHCP = Failed[DHCPOptions](dhcp.Err)
+		default:
+			id := v.Info.Value.DHCPOptionsID
+			if d, ok := dhcp.Value[id]; ok || id == "default" || id == "" {
+				d.ID = id
+				v.DHCP = Known(d)
+			} else {
+				v.DHCP = Failed[DHCPOptions](fmt.Errorf("DHCP option set %s of %s not found", id, v.ID))
+			}
+		}
+	}
+}
+
+func (g *Gatherer) vpcInfo(ctx context.Context, id string) Fact[VPCInfo] {
+	out, err := g.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{id}}},
+	})
+	if err != nil {
+		return Failed[VPCInfo](fmt.Errorf("describe vpcs: %w", err))
+	}
+	if len(out.Vpcs) == 0 {
+		return Failed[VPCInfo](fmt.Errorf("%s not found", id))
+	}
+	v := out.Vpcs[0]
+	return Known(VPCInfo{DHCPOptionsID: aws.ToString(v.DhcpOptionsId), CIDR: aws.ToString(v.CidrBlock), Tags: tagsFrom(v.Tags)})
+}
+
+func (g *Gatherer) dnsAttributes(ctx context.Context, id string) Fact[DNSAttributes] {
+	var a DNSAttributes
+	var errSupport, errHostnames error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		out, err := g.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: ec2types.VpcAttributeNameEnableDnsSupport})
+		if errSupport = err; err == nil && out.EnableDnsSupport != nil {
+			a.Support = aws.ToBool(out.EnableDnsSupport.Value)
+		}
+	})
+	wg.Go(func() {
+		out, err := g.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: ec2types.VpcAttributeNameEnableDnsHostnames})
+		if errHostnames = err; err == nil && out.EnableDnsHostnames != nil {
+			a.Hostnames = aws.ToBool(out.EnableDnsHostnames.Value)
+		}
+	})
+	wg.Wait()
+	if err := errors.Join(errSupport, errHostnames); err != nil {
+		return Failed[DNSAttributes](fmt.Errorf("describe vpc attribute: %w", err))
+	}
+	return Known(a)
+}
+
+func (g *Gatherer) dhcpOptions(ctx context.Context) Fact[map[string]DHCPOptions] {
+	out := map[string]DHCPOptions{}
+	p := ec2.NewDescribeDhcpOptionsPaginator(g.EC2, &ec2.DescribeDhcpOptionsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[map[string]DHCPOptions](fmt.Errorf("describe dhcp options: %w", err))
+		}
+		for _, d := range page.DhcpOptions {
+			opt := DHCPOptions{ID: aws.ToString(d.DhcpOptionsId)}
+			for _, c := range d.DhcpConfigurations {
+				if aws.ToString(c.Key) == "domain-name-servers" {
+					for _, v := range c.Values {
+						opt.DomainNameServers = append(opt.DomainNameServers, aws.ToString(v.Value))
+					}
+				}
+			}
+			out[opt.ID] = opt
+		}
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) routeTables(ctx context.Context, vpc string) Fact[[]RouteTable] {
+	var out []RouteTable
+	p := ec2.NewDescribeRouteTablesPaginator(g.EC2, &ec2.DescribeRouteTablesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[[]RouteTable](fmt.Errorf("describe route tables: %w", err))
+		}
+		for _, t := range page.RouteTables {
+			out = append(out, routeTableFrom(t))
+		}
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) endpoints(ctx context.Context, vpc string) Fact[[]Endpoint] {
+	var out []Endpoint
+	p := ec2.NewDescribeVpcEndpointsPaginator(g.EC2, &ec2.DescribeVpcEndpointsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[[]Endpoint](fmt.Errorf("describe vpc endpoints: %w", err))
+		}
+		for _, e := range page.VpcEndpoints {
+			out = append(out, endpointFrom(e))
+		}
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) flowLogs(ctx context.Context, vpc string) Fact[[]FlowLog] {
+	var out []FlowLog
+	p := ec2.NewDescribeFlowLogsPaginator(g.EC2, &ec2.DescribeFlowLogsInput{
+		Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{vpc}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[[]FlowLog](fmt.Errorf("describe flow logs: %w", err))
+		}
+		for _, f := range page.FlowLogs {
+			out = append(out, FlowLog{
+				ID: aws.ToString(f.FlowLogId), TrafficType: string(f.TrafficType),
+				Status: aws.ToString(f.FlowLogStatus), Destination: aws.ToString(f.LogDestination),
+			})
+		}
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) natGateways(ctx context.Context, vpc string) Fact[[]NATGateway] {
+	var out []NATGateway
+	p := ec2.NewDescribeNatGatewaysPaginator(g.EC2, &ec2.DescribeNatGatewaysInput{
+		Filter: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[[]NATGateway](fmt.Errorf("describe nat gateways: %w", err))
+		}
+		for _, n := range page.NatGateways {
+			out = append(out, NATGateway{ID: aws.ToString(n.NatGatewayId), SubnetID: aws.ToString(n.SubnetId), State: string(n.State)})
+		}
+	}
+	return Known(out)
+}
+
+func (g *Gatherer) concurrency() int {
+	if g.Concurrency > 0 {
+		return g.Concurrency
+	}
+	return 8
+}
+
+// fanOut calls fn(ctx, i) for i in [0, n) with at most limit calls at once.
+func fanOut(ctx context.Context, limit, n int, fn func(context.Context, int)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(ctx, i)
+		})
+	}
+	wg.Wait()
+}
+
+// eachChunk calls fn on ids in chunks of at most size (EC2 filters take at
+// most 200 values); no ids, no call.
+func eachChunk(ids []string, size int, fn func([]string) error) error {
+	for len(ids) > 0 {
+		n := min(size, len(ids))
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func appendNew(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}
