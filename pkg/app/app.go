@@ -21,6 +21,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/remediate"
 )
 
 // Exit codes of local mode.
@@ -81,11 +82,14 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Gatherer: inventory.Gatherer{
 			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
 			Region: clients.Region, Partition: clients.Partition,
-			ModelTags:  cfg.Mode == "remediate",
+			// Tags decide exemptions, in the plan of report mode too; the
+			// extra call per model runs beside DescribeModel.
+			ModelTags:  true,
 			ENIActions: checks.ENIActions(),
 		},
-		Kinds: kinds,
-		Log:   log,
+		Kinds:      kinds,
+		Remediator: remediate.New(clients.EC2, cfg, log),
+		Log:        log,
 	}, nil
 }
 

@@ -157,7 +157,7 @@ func TestEachCheckFires(t *testing.T) {
 			}},
 		{name: "no S3 endpoint", check: S3EndpointPresent, status: report.StatusFail, resource: vpcID, message: "has no S3 gateway endpoint", fix: "--route-table-ids rtb-main rtb-b",
 			alsoFail: []string{BucketPolicyVPCRestricted}, // its condition names the endpoint that is gone
-			mutate: func(s *inventory.Snapshot) { s.VPCs[vpcID].Endpoints = inventory.Known[[]inventory.Endpoint](nil) }},
+			mutate:   func(s *inventory.Snapshot) { s.VPCs[vpcID].Endpoints = inventory.Known[[]inventory.Endpoint](nil) }},
 		{name: "deleted S3 endpoint", check: S3EndpointPresent, status: report.StatusFail, resource: vpcID, message: "S3 endpoint vpce-s3 was deleted",
 			alsoFail: []string{BucketPolicyVPCRestricted},
 			mutate: func(s *inventory.Snapshot) {
@@ -197,12 +197,16 @@ func TestEachCheckFires(t *testing.T) {
 			mutate: func(s *inventory.Snapshot) { s.VPCs[vpcID].FlowLogs = inventory.Known[[]inventory.FlowLog](nil) }},
 		{name: "route tables unreadable", check: S3EndpointRoutes, status: report.StatusUnknown, resource: vpcID, message: "could not verify the route tables of vpc-0a1: api error UnauthorizedOperation",
 			alsoFail: []string{OutboundAccess},
-			mutate:   func(s *inventory.Snapshot) { s.VPCs[vpcID].RouteTables = inventory.Failed[[]inventory.RouteTable](accessDenied) }},
+			mutate: func(s *inventory.Snapshot) {
+				s.VPCs[vpcID].RouteTables = inventory.Failed[[]inventory.RouteTable](accessDenied)
+			}},
 		{name: "role unreadable", check: ExecutionRoleENIPermission, status: report.StatusUnknown, resource: roleARN, message: "could not verify",
-			mutate: func(s *inventory.Snapshot) { s.Roles[roleARN] = inventory.Failed[inventory.RolePermissions](accessDenied) }},
+			mutate: func(s *inventory.Snapshot) {
+				s.Roles[roleARN] = inventory.Failed[inventory.RolePermissions](accessDenied)
+			}},
 		{name: "model unreadable", check: ModelInVPC, status: report.StatusUnknown, resource: "model fraud-v4", message: "could not verify model fraud-v4",
 			alsoFail: []string{SubnetsMultiAZ, SubnetIPCapacity, SecurityGroupsValid, SecurityGroupEgressS3, ExecutionRoleENIPermission, BucketPolicyVPCRestricted},
-			mutate: func(s *inventory.Snapshot) { s.ModelErrs["model fraud-v4"] = accessDenied }},
+			mutate:   func(s *inventory.Snapshot) { s.ModelErrs["model fraud-v4"] = accessDenied }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -505,37 +505,55 @@ func (g *Gatherer) dhcpOptions(ctx context.Context) Fact[map[string]DHCPOptions]
 }
 
 func (g *Gatherer) routeTables(ctx context.Context, vpc string) Fact[[]RouteTable] {
+	tables, err := ReadRouteTables(ctx, g.EC2, vpc)
+	if err != nil {
+		return Failed[[]RouteTable](err)
+	}
+	return Known(tables)
+}
+
+func (g *Gatherer) endpoints(ctx context.Context, vpc string) Fact[[]Endpoint] {
+	eps, err := ReadEndpoints(ctx, g.EC2, vpc)
+	if err != nil {
+		return Failed[[]Endpoint](err)
+	}
+	return Known(eps)
+}
+
+// ReadRouteTables reads every route table of a VPC (the main one included).
+func ReadRouteTables(ctx context.Context, api ec2.DescribeRouteTablesAPIClient, vpc string) ([]RouteTable, error) {
 	var out []RouteTable
-	p := ec2.NewDescribeRouteTablesPaginator(g.EC2, &ec2.DescribeRouteTablesInput{
+	p := ec2.NewDescribeRouteTablesPaginator(api, &ec2.DescribeRouteTablesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return Failed[[]RouteTable](fmt.Errorf("describe route tables: %w", err))
+			return nil, fmt.Errorf("describe route tables of %s: %w", vpc, err)
 		}
 		for _, t := range page.RouteTables {
 			out = append(out, routeTableFrom(t))
 		}
 	}
-	return Known(out)
+	return out, nil
 }
 
-func (g *Gatherer) endpoints(ctx context.Context, vpc string) Fact[[]Endpoint] {
+// ReadEndpoints reads every VPC endpoint of a VPC, of every type.
+func ReadEndpoints(ctx context.Context, api ec2.DescribeVpcEndpointsAPIClient, vpc string) ([]Endpoint, error) {
 	var out []Endpoint
-	p := ec2.NewDescribeVpcEndpointsPaginator(g.EC2, &ec2.DescribeVpcEndpointsInput{
+	p := ec2.NewDescribeVpcEndpointsPaginator(api, &ec2.DescribeVpcEndpointsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return Failed[[]Endpoint](fmt.Errorf("describe vpc endpoints: %w", err))
+			return nil, fmt.Errorf("describe vpc endpoints of %s: %w", vpc, err)
 		}
 		for _, e := range page.VpcEndpoints {
 			out = append(out, endpointFrom(e))
 		}
 	}
-	return Known(out)
+	return out, nil
 }
 
 func (g *Gatherer) flowLogs(ctx context.Context, vpc string) Fact[[]FlowLog] {

@@ -1,0 +1,40 @@
+package guard_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/vpcguard/vpcguard/pkg/awssim"
+)
+
+// BenchmarkCreateModelReport measures a CreateModel evaluation against the
+// demo account with the same latency injected on every AWS call. Its
+// figures: wall time, and the sequential round trips on the critical path
+// (wall time ÷ latency, rounded down). The goal is ≤ 3 round trips.
+func BenchmarkCreateModelReport(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	h, srv := demo(b, nil)
+	if err := srv.SetFault("*", awssim.Fault{Latency: awssim.Duration(latency)}); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../events/sagemaker-CreateModel-fraud-detector-compliant.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var worst time.Duration
+	calls := srv.Calls("*")
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := h.HandleJSON(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+		worst = max(worst, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(worst/latency), "round-trips")
+	b.ReportMetric(float64(worst.Milliseconds()), "worst-ms")
+	b.ReportMetric(float64(srv.Calls("*")-calls)/float64(b.N), "calls/op")
+}

@@ -1,0 +1,154 @@
+package guard_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vpcguard/vpcguard/pkg/app"
+	"github.com/vpcguard/vpcguard/pkg/awssim"
+	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/guard"
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/report"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
+)
+
+var allKinds = []cloudtrail.Kind{
+	cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
+	cloudtrail.KindCreateVpcEndpoint, cloudtrail.KindModifyVpcEndpoint, cloudtrail.KindDeleteVpcEndpoints,
+}
+
+// demo starts the demo account and a handler whose real SDK clients talk to it.
+func demo(t testing.TB, mutate func(*awssim.Scenario)) (*guard.Handler, *awssim.Server) {
+	t.Helper()
+	raw, err := scenarios.Read("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := awssim.ParseScenario(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mutate != nil {
+		mutate(sc)
+	}
+	srv, url := awssim.Start(t, sc)
+	clients, err := app.ClientsFrom(awssim.TestConfig(url, "us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &guard.Handler{
+		Config: cfg,
+		Gatherer: inventory.Gatherer{
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			Region: clients.Region, Partition: clients.Partition, ENIActions: checks.ENIActions(),
+		},
+		Kinds: allKinds,
+		Log:   slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}, srv
+}
+
+func handleFile(t *testing.T, h *guard.Handler, name string) report.Result {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.HandleJSON(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res
+}
+
+func statuses(r report.Result) map[string]report.Status {
+	out := map[string]report.Status{}
+	for _, c := range r.Checks {
+		out[c.ID] = c.Status
+	}
+	return out
+}
+
+// TestDemoEvents replays the sample events against the demo account in
+// report mode: each story's check fires, and nothing is written.
+func TestDemoEvents(t *testing.T) {
+	h, srv := demo(t, nil)
+	pass, fail, unknown, na := report.StatusPass, report.StatusFail, report.StatusUnknown, report.StatusNotApplicable
+	cases := []struct {
+		file    string
+		skipped string
+		want    map[string]report.Status
+	}{
+		{file: "sagemaker-CreateModel-fraud-detector-compliant.json", want: map[string]report.Status{
+			checks.ModelInVPC: pass, checks.SubnetsMultiAZ: pass, checks.SubnetIPCapacity: pass, checks.SecurityGroupsValid: pass,
+			checks.SecurityGroupEgressS3: pass, checks.S3EndpointPresent: pass, checks.S3EndpointRoutes: pass,
+			checks.S3EndpointPolicyCustom: pass, checks.S3EndpointDeniesALRepos: pass, checks.S3EndpointPolicyAllows: pass,
+			checks.VPCDNS: pass, checks.BucketPolicyVPCRestricted: pass, checks.ExecutionRoleENIPermission: pass,
+			checks.OutboundAccess: pass, checks.VPCFlowLogs: pass}},
+		{file: "sagemaker-CreateModel-churn-no-s3-endpoint.json", want: map[string]report.Status{
+			checks.S3EndpointPresent: fail, checks.S3EndpointRoutes: na, checks.SecurityGroupsValid: fail,
+			checks.OutboundAccess: fail, checks.VPCFlowLogs: fail, checks.SubnetsMultiAZ: pass}},
+		{file: "sagemaker-CreateModel-recsys-default-endpoint-policy.json", want: map[string]report.Status{
+			checks.S3EndpointPolicyCustom: fail, checks.S3EndpointDeniesALRepos: fail, checks.S3EndpointPolicyAllows: pass,
+			checks.SecurityGroupEgressS3: fail, checks.OutboundAccess: pass, checks.S3EndpointRoutes: pass}},
+		{file: "sagemaker-CreateModel-forecast-single-az-no-eni-permissions.json", want: map[string]report.Status{
+			checks.SubnetsMultiAZ: fail, checks.SubnetIPCapacity: fail, checks.ExecutionRoleENIPermission: fail,
+			checks.VPCDNS: fail, checks.S3EndpointPresent: pass}},
+		{file: "sagemaker-CreateModel-legacy-nlp-no-vpc.json", want: map[string]report.Status{
+			checks.ModelInVPC: fail, checks.SubnetsMultiAZ: na, checks.S3EndpointPresent: na}},
+		{file: "sagemaker-CreateEndpointConfig-churn.json", want: map[string]report.Status{
+			checks.S3EndpointPresent: fail, checks.SubnetIPCapacity: pass}},
+		{file: "sagemaker-CreateEndpoint-churn.json", want: map[string]report.Status{checks.S3EndpointPresent: fail}},
+		{file: "sagemaker-CreateModel-churn-failed-already-exists.json", skipped: "the call failed (ValidationException)"},
+		{file: "ec2-CreateVpcEndpoint-recsys-gateway-s3-default-policy.json", want: map[string]report.Status{
+			checks.S3EndpointPolicyCustom: fail, checks.S3EndpointDeniesALRepos: fail, checks.S3EndpointPresent: pass}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			res := handleFile(t, h, tc.file)
+			if res.Skipped != "" || tc.skipped != "" {
+				if !strings.Contains(res.Skipped, tc.skipped) || tc.skipped == "" {
+					t.Fatalf("skipped = %q, want %q", res.Skipped, tc.skipped)
+				}
+				if len(res.Checks) != 0 {
+					t.Errorf("a skipped event has %d checks", len(res.Checks))
+				}
+				return
+			}
+			got := statuses(res)
+			for id, want := range tc.want {
+				if got[id] != want {
+					t.Errorf("%s = %s, want %s (%s)", id, got[id], want, message(res, id))
+				}
+			}
+			for _, c := range res.Checks {
+				if c.Status == unknown {
+					t.Errorf("%s is unknown: %s", c.ID, c.Message)
+				}
+			}
+		})
+	}
+	if w := srv.Writes(); len(w) != 0 {
+		t.Errorf("report mode wrote %d times: %+v", len(w), w)
+	}
+}
+
+func message(r report.Result, id string) string {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Message
+		}
+	}
+	return "absent"
+}

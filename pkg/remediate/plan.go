@@ -1,0 +1,582 @@
+package remediate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/policy"
+	"github.com/vpcguard/vpcguard/pkg/report"
+)
+
+// Options tune the planner.
+type Options struct {
+	// ExemptTag is the tag key (VPCGUARD_EXEMPT_TAG) that exempts a model,
+	// VPC, VPC endpoint or route table from every change; any value counts.
+	// Empty: nothing is exempt.
+	ExemptTag string
+	// Region and Partition of the endpoints; default the snapshot's.
+	Region    string
+	Partition string
+}
+
+// Plan computes the repairs for the failing checks of results, from the
+// state in snap alone: it never calls AWS, and the same input always gives
+// the same steps in the same order (VPCs in the order of the models, then
+// the triggering endpoint's VPC; per VPC create, associate, policy).
+//
+// A check that is not failing in results plans nothing (pass, unknown and
+// not-applicable alike), so a compliant state plans nothing. Each step is
+// also re-derived from the state, per VPC and per endpoint: the check
+// result only says which kind of repair is wanted.
+//
+// Refusals are steps with Refused set (reported as skipped): an exempt
+// model, VPC, endpoint or route table; state whose exemption cannot be
+// told; a route table that already sends S3 traffic elsewhere; several S3
+// gateway endpoints in one VPC; a policy that cannot be parsed, has no
+// Allow left, or would outgrow the size limit.
+func Plan(snap *inventory.Snapshot, results []report.Check, opts Options) []Step {
+	if snap == nil {
+		return nil
+	}
+	p := planner{snap: snap, opts: opts, failing: map[string]bool{}}
+	if p.opts.Region == "" {
+		p.opts.Region = snap.Region
+	}
+	if p.opts.Partition == "" {
+		p.opts.Partition = snap.Partition
+	}
+	if p.opts.Partition == "" {
+		p.opts.Partition = "aws"
+	}
+	for _, r := range results {
+		if r.Status == report.StatusFail {
+			p.failing[r.ID] = true
+		}
+	}
+	if !p.failing[checks.S3EndpointPresent] && !p.failing[checks.S3EndpointRoutes] &&
+		!p.failing[checks.S3EndpointDeniesALRepos] && !p.failing[checks.S3EndpointPolicyAllows] {
+		return nil
+	}
+	var steps []Step
+	for _, g := range p.groups() {
+		steps = append(steps, p.planVPC(g)...)
+	}
+	return steps
+}
+
+type planner struct {
+	snap    *inventory.Snapshot
+	opts    Options
+	failing map[string]bool
+}
+
+// group is one VPC with the models placed in it.
+type group struct {
+	id     string
+	vpc    *inventory.VPC
+	models []inventory.Model
+}
+
+// groups sorts the models (with a VpcConfig) by VPC, in model order, then
+// adds the triggering endpoint's VPC.
+func (p *planner) groups() []group {
+	var out []group
+	index := map[string]int{}
+	add := func(id string) int {
+		if i, ok := index[id]; ok {
+			return i
+		}
+		index[id] = len(out)
+		out = append(out, group{id: id, vpc: p.snap.VPCs[id]})
+		return len(out) - 1
+	}
+	for _, m := range p.snap.Models {
+		if m.VPCConfig == nil {
+			continue
+		}
+		id := p.snap.ModelVPC(m)
+		if id == "" || p.snap.VPCs[id] == nil {
+			continue
+		}
+		i := add(id)
+		out[i].models = append(out[i].models, m)
+	}
+	if t := p.snap.Trigger; t != nil && t.VPCID != "" && p.snap.VPCs[t.VPCID] != nil {
+		add(t.VPCID)
+	}
+	return out
+}
+
+// planVPC plans the repairs of one VPC. When the whole VPC may not be
+// changed, every step it would take is reported as refused with that reason.
+func (p *planner) planVPC(g group) []Step {
+	v := g.vpc
+	if !v.Endpoints.OK() {
+		return nil // every endpoint check is unknown here: nothing to act on
+	}
+	eps := v.S3GatewayEndpoints(p.opts.Region)
+	var steps []Step
+	if p.failing[checks.S3EndpointPresent] && len(eps) == 0 && len(g.models) > 0 {
+		steps = append(steps, p.create(g)...)
+	}
+	if p.failing[checks.S3EndpointRoutes] && len(eps) > 0 && len(g.models) > 0 {
+		steps = append(steps, p.associate(g, eps)...)
+	}
+	if p.failing[checks.S3EndpointDeniesALRepos] || p.failing[checks.S3EndpointPolicyAllows] {
+		for _, e := range eps {
+			if s, ok := p.policyStep(g, e); ok {
+				steps = append(steps, s)
+			}
+		}
+	}
+	if why := p.vpcBlocked(g); why != "" {
+		for i := range steps {
+			if steps[i].Refused == "" {
+				steps[i].Refused = why
+			}
+		}
+	}
+	return steps
+}
+
+// vpcBlocked says why nothing in the VPC may be changed, or "".
+func (p *planner) vpcBlocked(g group) string {
+	var why []string
+	if len(p.snap.ModelErrs) > 0 {
+		names := make([]string, 0, len(p.snap.ModelErrs))
+		for n := range p.snap.ModelErrs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		why = append(why, fmt.Sprintf("%s could not be read, so vpcguard cannot tell whether it is exempt or which route tables it uses",
+			strings.Join(names, ", ")))
+	}
+	switch {
+	case !g.vpc.Info.OK():
+		why = append(why, fmt.Sprintf("the tags of %s could not be read (%v), so vpcguard cannot tell whether it is exempt", g.id, g.vpc.Info.Err))
+	case p.exempt(g.vpc.Info.Value.Tags):
+		why = append(why, fmt.Sprintf("%s is tagged %s: reported, never changed", g.id, p.opts.ExemptTag))
+	}
+	return strings.Join(why, "; ")
+}
+
+func (p *planner) exempt(tags map[string]string) bool {
+	if p.opts.ExemptTag == "" {
+		return false
+	}
+	_, ok := tags[p.opts.ExemptTag]
+	return ok
+}
+
+// tableSet is the outcome of matching the model subnets of a VPC to route
+// tables: the tables to add (with the subnets and models they serve) and
+// the tables left out, each with the reason.
+type tableSet struct {
+	add      []string
+	subnets  []string
+	models   []string
+	excluded map[string]string
+}
+
+// modelTables finds the route tables of the VPC's model subnets that do not
+// yet send S3 through target (nil: an endpoint still to be created). Route
+// tables that serve an exempt model, are tagged exempt, or already route S3
+// elsewhere are excluded with the reason.
+func (p *planner) modelTables(g group, target *inventory.Endpoint) tableSet {
+	ts := tableSet{excluded: map[string]string{}}
+	tables := g.vpc.RouteTables.Value
+	served := func(m inventory.Model) []inventory.RouteTable {
+		var out []inventory.RouteTable
+		for _, subnet := range m.VPCConfig.SubnetIDs {
+			sn, ok := p.snap.Subnets.Value[subnet]
+			if !ok || sn.VPCID != g.id {
+				continue
+			}
+			if rt, err := inventory.RouteTableFor(tables, subnet); err == nil {
+				out = append(out, rt)
+			}
+		}
+		return out
+	}
+	exemptBy := map[string]string{} // route table → exempt model using it
+	for _, m := range g.models {
+		if p.exempt(m.Tags) {
+			for _, rt := range served(m) {
+				if _, seen := exemptBy[rt.ID]; !seen {
+					exemptBy[rt.ID] = m.Name
+				}
+			}
+		}
+	}
+	add := map[string]bool{}
+	for _, m := range g.models {
+		used := false
+		for _, subnet := range m.VPCConfig.SubnetIDs {
+			sn, ok := p.snap.Subnets.Value[subnet]
+			if !ok || sn.VPCID != g.id {
+				continue
+			}
+			rt, err := inventory.RouteTableFor(tables, subnet)
+			if err != nil {
+				continue
+			}
+			if target != nil && routesVia(rt, *target) {
+				continue
+			}
+			why := ""
+			switch {
+			case exemptBy[rt.ID] != "":
+				why = fmt.Sprintf("it serves exempt model %s (tagged %s)", exemptBy[rt.ID], p.opts.ExemptTag)
+			case p.exempt(rt.Tags):
+				why = fmt.Sprintf("it is tagged %s", p.opts.ExemptTag)
+			default:
+				if r := p.foreignS3Route(g, rt, target); r != "" {
+					why = "it already sends S3 traffic " + r + "; vpcguard never replaces a route, check which path these subnets should take"
+				}
+			}
+			if why != "" {
+				ts.excluded[rt.ID] = why
+				continue
+			}
+			add[rt.ID] = true
+			ts.subnets = appendNew(ts.subnets, subnet)
+			used = true
+		}
+		if used {
+			ts.models = appendNew(ts.models, m.Name)
+		}
+	}
+	ts.add = sortedKeys(add)
+	return ts
+}
+
+// routesVia reports whether rt sends S3 traffic through e: e lists it, or
+// it has a prefix-list route through e (the rule of s3-endpoint-routes).
+func routesVia(rt inventory.RouteTable, e inventory.Endpoint) bool {
+	if slices.Contains(e.RouteTableIDs, rt.ID) {
+		return true
+	}
+	for _, r := range rt.Routes {
+		if r.GatewayID == e.ID && r.DestinationPrefixListID != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignS3Route describes how rt already sends S3 traffic somewhere other
+// than target (nil: a new endpoint), or returns "". A gateway endpoint can
+// only be added to a table without a route to the S3 prefix list; when that
+// prefix list is unknown, any prefix-list route not through a known non-S3
+// endpoint counts, to be safe.
+func (p *planner) foreignS3Route(g group, rt inventory.RouteTable, target *inventory.Endpoint) string {
+	s3 := inventory.S3ServiceName(p.opts.Region)
+	targetID := ""
+	if target != nil {
+		targetID = target.ID
+	}
+	for _, e := range g.vpc.Endpoints.Value {
+		if e.ID != targetID && e.ServiceName == s3 && e.Type == "Gateway" && e.State != "deleted" &&
+			slices.Contains(e.RouteTableIDs, rt.ID) {
+			return fmt.Sprintf("through endpoint %s (state %s)", e.ID, e.State)
+		}
+	}
+	for _, r := range rt.Routes {
+		if r.DestinationPrefixListID == "" || (targetID != "" && r.GatewayID == targetID) {
+			continue
+		}
+		if pl := p.snap.S3PrefixList; pl.OK() {
+			if r.DestinationPrefixListID != pl.Value {
+				continue
+			}
+		} else if i := slices.IndexFunc(g.vpc.Endpoints.Value, func(e inventory.Endpoint) bool { return e.ID == r.GatewayID }); i >= 0 &&
+			g.vpc.Endpoints.Value[i].ServiceName != s3 {
+			continue
+		}
+		return fmt.Sprintf("to %s through %s", r.DestinationPrefixListID, routeTarget(r))
+	}
+	return ""
+}
+
+func routeTarget(r inventory.Route) string {
+	t := "another target"
+	switch {
+	case r.GatewayID != "":
+		t = r.GatewayID
+	case r.NATGatewayID != "":
+		t = r.NATGatewayID
+	case r.TransitGatewayID != "":
+		t = r.TransitGatewayID
+	}
+	if r.State == "blackhole" {
+		t += " (blackhole)"
+	}
+	return t
+}
+
+// create plans CreateVpcEndpoint for a VPC without an S3 gateway endpoint.
+func (p *planner) create(g group) []Step {
+	base := Step{
+		Action: report.ActionCreateS3GatewayEndpoint,
+		Check:  checks.S3EndpointPresent,
+		VPCID:  g.id,
+		Verify: []string{checks.S3EndpointPresent, checks.S3EndpointRoutes, checks.S3EndpointDeniesALRepos, checks.S3EndpointPolicyAllows},
+	}
+	refuse := func(resources []string, why string) Step {
+		s := base
+		s.Resources, s.Refused, s.Verify = resources, why, nil
+		return s
+	}
+	switch {
+	case !g.vpc.RouteTables.OK():
+		return []Step{refuse([]string{g.id}, fmt.Sprintf("the route tables of %s could not be read (%v)", g.id, g.vpc.RouteTables.Err))}
+	case !p.snap.Subnets.OK():
+		return []Step{refuse([]string{g.id}, fmt.Sprintf("the model subnets could not be read (%v)", p.snap.Subnets.Err))}
+	}
+	doc := policy.HardenedDefault(p.opts.Partition, p.opts.Region)
+	if doc == "" {
+		return []Step{refuse([]string{g.id}, fmt.Sprintf("no endpoint policy can be built for partition %q and region %q; vpcguard never creates an endpoint with the full-access default",
+			p.opts.Partition, p.opts.Region))}
+	}
+	ts := p.modelTables(g, nil)
+	var steps []Step
+	if len(ts.add) > 0 {
+		s := base
+		s.Resources = append([]string{g.id}, ts.add...)
+		s.Models, s.Subnets = ts.models, ts.subnets
+		s.Create = &ec2.CreateVpcEndpointInput{
+			VpcId:           aws.String(g.id),
+			VpcEndpointType: ec2types.VpcEndpointTypeGateway,
+			ServiceName:     aws.String(inventory.S3ServiceName(p.opts.Region)),
+			RouteTableIds:   ts.add,
+			PolicyDocument:  aws.String(doc),
+			TagSpecifications: []ec2types.TagSpecification{{
+				ResourceType: ec2types.ResourceTypeVpcEndpoint,
+				Tags:         []ec2types.Tag{{Key: aws.String(ManagedTagKey), Value: aws.String(ManagedTagValue)}},
+			}},
+			ClientToken: aws.String(ClientToken(g.id, ts.add)),
+		}
+		s.NewPolicy = doc
+		s.Before = map[string]any{"vpc_id": g.id, "s3_gateway_endpoints": []string{}, "route_tables_without_s3_route": ts.add}
+		s.After = map[string]any{
+			"vpc_id":               g.id,
+			"s3_gateway_endpoints": []string{"(new, tagged " + ManagedTagKey + "=" + ManagedTagValue + ")"},
+			"route_table_ids":      ts.add,
+			"policy":               "the AWS default (Allow everything) plus the Deny of every Amazon Linux repository",
+		}
+		steps = append(steps, s)
+	}
+	if len(ts.excluded) > 0 {
+		steps = append(steps, refuse(append([]string{g.id}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded)))
+	}
+	return steps
+}
+
+// associate plans ModifyVpcEndpoint AddRouteTableIds for the model subnets'
+// route tables that lack the VPC's S3 gateway endpoint.
+func (p *planner) associate(g group, eps []inventory.Endpoint) []Step {
+	base := Step{
+		Action: report.ActionAssociateRouteTables,
+		Check:  checks.S3EndpointRoutes,
+		VPCID:  g.id,
+		Verify: []string{checks.S3EndpointRoutes},
+	}
+	refuse := func(resources []string, why string) Step {
+		s := base
+		s.Resources, s.Refused, s.Verify = resources, why, nil
+		return s
+	}
+	if !g.vpc.RouteTables.OK() || !p.snap.Subnets.OK() {
+		return nil // s3-endpoint-routes is unknown for this VPC
+	}
+	if len(eps) > 1 {
+		ids := make([]string, len(eps))
+		for i, e := range eps {
+			ids[i] = e.ID
+		}
+		// With no target, tables already on one of eps are excluded as
+		// routed elsewhere: what is left has no S3 route at all.
+		missing := p.modelTables(g, nil).add
+		if len(missing) == 0 {
+			return nil
+		}
+		return []Step{refuse(append(slices.Clone(ids), missing...), fmt.Sprintf(
+			"%s has %d S3 gateway endpoints (%s), each with its own policy: choose by hand which one route tables %s should use",
+			g.id, len(eps), strings.Join(ids, ", "), strings.Join(missing, ", ")))}
+	}
+	e := eps[0]
+	base.EndpointID = e.ID
+	ts := p.modelTables(g, &e)
+	var steps []Step
+	if len(ts.add) > 0 {
+		s := base
+		s.Resources = append([]string{e.ID}, ts.add...)
+		s.Models, s.Subnets = ts.models, ts.subnets
+		if p.exempt(e.Tags) {
+			s.Refused = fmt.Sprintf("endpoint %s is tagged %s: reported, never changed", e.ID, p.opts.ExemptTag)
+			s.Verify = nil
+		} else {
+			s.Modify = &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(e.ID), AddRouteTableIds: ts.add}
+		}
+		current := sortedCopy(e.RouteTableIDs)
+		s.Before = map[string]any{"vpc_endpoint_id": e.ID, "route_table_ids": current}
+		s.After = map[string]any{"vpc_endpoint_id": e.ID, "route_table_ids": sortedCopy(append(current, ts.add...))}
+		steps = append(steps, s)
+	}
+	if len(ts.excluded) > 0 {
+		s := refuse(append([]string{e.ID}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded))
+		s.EndpointID = e.ID
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// policyStep plans the policy change of one S3 gateway endpoint, or a
+// refusal; ok is false when the endpoint's policy needs nothing.
+func (p *planner) policyStep(g group, e inventory.Endpoint) (Step, bool) {
+	s := Step{
+		Action:     report.ActionAddALRepoDeny,
+		Check:      checks.S3EndpointDeniesALRepos,
+		VPCID:      g.id,
+		EndpointID: e.ID,
+		Resources:  []string{e.ID},
+		Verify:     []string{checks.S3EndpointDeniesALRepos, checks.S3EndpointPolicyAllows},
+	}
+	refuse := func(why string) (Step, bool) {
+		s.Refused, s.Verify = why, nil
+		return s, true
+	}
+	text := e.PolicyDocument
+	if strings.TrimSpace(text) == "" {
+		text = policy.DefaultEndpointPolicy // what AWS applies to an endpoint without one
+	}
+	s.OldPolicy = text
+	doc, err := policy.Parse(text)
+	if err != nil {
+		if !p.failing[checks.S3EndpointDeniesALRepos] {
+			return s, false
+		}
+		return refuse(fmt.Sprintf("the policy of %s cannot be read (%v); vpcguard never rewrites a policy it cannot read exactly", e.ID, err))
+	}
+	needsDeny := false
+	for _, st := range policy.RepoAccess(doc, p.opts.Partition, p.opts.Region) {
+		if !st.Denied() {
+			needsDeny = true
+		}
+	}
+	lockedOut := !policy.AllowsAnything(doc)
+	switch {
+	case lockedOut && p.failing[checks.S3EndpointPolicyAllows]:
+		s.Check = checks.S3EndpointPolicyAllows
+	case needsDeny && p.failing[checks.S3EndpointDeniesALRepos]:
+	default:
+		return s, false
+	}
+	m, err := policy.MergeALRepoDenies(text, p.opts.Partition, p.opts.Region)
+	switch {
+	case err != nil:
+		return refuse(fmt.Sprintf("the Deny cannot be merged into the policy of %s: %v", e.ID, err))
+	case m.Refused != "" && lockedOut:
+		return refuse(m.Refused + "; vpcguard never adds or widens an Allow")
+	case m.Refused != "":
+		return refuse(m.Refused)
+	case !m.Changed:
+		return s, false
+	}
+	s.NewPolicy, s.Diff = m.Policy, m.Diff
+	s.Before = map[string]any{"vpc_endpoint_id": e.ID, "route_table_ids": sortedCopy(e.RouteTableIDs),
+		"statements": len(doc.Statements), "not_explicitly_denied": m.Missing}
+	s.After = map[string]any{"vpc_endpoint_id": e.ID, "route_table_ids": sortedCopy(e.RouteTableIDs),
+		"statements": len(doc.Statements) + len(m.Added), "added_statements": m.Added}
+	switch {
+	case p.exempt(e.Tags):
+		return refuse(fmt.Sprintf("endpoint %s is tagged %s: reported, never changed", e.ID, p.opts.ExemptTag))
+	case len(g.models) == 0:
+		return refuse(fmt.Sprintf("no SageMaker model in this evaluation is placed in %s; vpcguard changes only the endpoints its models use", g.id))
+	}
+	if name := p.exemptModelVia(g, e); name != "" {
+		return refuse(fmt.Sprintf("exempt model %s (tagged %s) reaches S3 through %s, so its policy is never changed", name, p.opts.ExemptTag, e.ID))
+	}
+	s.Modify = &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(e.ID), PolicyDocument: aws.String(m.Policy)}
+	for _, mod := range g.models {
+		s.Models = appendNew(s.Models, mod.Name)
+	}
+	return s, true
+}
+
+// exemptModelVia names an exempt model of g whose subnets route S3 through
+// e, or returns "".
+func (p *planner) exemptModelVia(g group, e inventory.Endpoint) string {
+	if !g.vpc.RouteTables.OK() || !p.snap.Subnets.OK() {
+		for _, m := range g.models {
+			if p.exempt(m.Tags) {
+				return m.Name // cannot tell which endpoint it uses: assume this one
+			}
+		}
+		return ""
+	}
+	for _, m := range g.models {
+		if !p.exempt(m.Tags) {
+			continue
+		}
+		for _, subnet := range m.VPCConfig.SubnetIDs {
+			if rt, err := inventory.RouteTableFor(g.vpc.RouteTables.Value, subnet); err == nil && routesVia(rt, e) {
+				return m.Name
+			}
+		}
+	}
+	return ""
+}
+
+// ClientToken is the idempotency token of the CreateVpcEndpoint for vpcID
+// and routeTables (in any order): the same VPC and tables always give the
+// same token, so a retry or a concurrent duplicate of the same event gets
+// the endpoint the first call created instead of a second one. It is
+// "vpcguard-" and 40 hex digits of a SHA-256: 49 ASCII characters (the
+// limit is 64).
+func ClientToken(vpcID string, routeTables []string) string {
+	h := sha256.Sum256([]byte(report.ActionCreateS3GatewayEndpoint + "\n" + vpcID + "\n" + strings.Join(sortedCopy(routeTables), ",")))
+	return "vpcguard-" + hex.EncodeToString(h[:])[:40]
+}
+
+func excludedReason(excluded map[string]string) string {
+	parts := make([]string, 0, len(excluded))
+	for _, id := range sortedKeys(excluded) {
+		parts = append(parts, fmt.Sprintf("route table %s left out: %s", id, excluded[id]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedCopy(ids []string) []string {
+	out := slices.Clone(ids)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func appendNew(list []string, vs ...string) []string {
+	for _, v := range vs {
+		if v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}

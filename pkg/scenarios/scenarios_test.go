@@ -1,0 +1,32 @@
+package scenarios_test
+
+import (
+	"testing"
+
+	"github.com/vpcguard/vpcguard/pkg/awssim"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
+)
+
+// TestEveryScenarioLoads keeps the embedded scenarios valid for awssim.
+func TestEveryScenarioLoads(t *testing.T) {
+	names := scenarios.Names()
+	if len(names) == 0 {
+		t.Fatal("no scenario embedded")
+	}
+	for _, name := range names {
+		raw, err := scenarios.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := awssim.ParseScenario(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := awssim.NewServer(sc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := scenarios.Read("no-such-scenario"); err == nil {
+		t.Error("reading a missing scenario succeeded")
+	}
+}
