@@ -374,16 +374,19 @@ func (g *Gatherer) s3PrefixList(ctx context.Context) Fact[string] {
 }
 
 func (g *Gatherer) rolePermissions(ctx context.Context, role string) Fact[RolePermissions] {
-	out, err := g.IAM.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+	perms := RolePermissions{RoleARN: role, Allowed: map[string]bool{}}
+	p := iam.NewSimulatePrincipalPolicyPaginator(g.IAM, &iam.SimulatePrincipalPolicyInput{
 		PolicySourceArn: aws.String(role),
 		ActionNames:     g.ENIActions,
 	})
-	if err != nil {
-		return Failed[RolePermissions](fmt.Errorf("simulate principal policy for %s: %w", role, err))
-	}
-	perms := RolePermissions{RoleARN: role, Allowed: map[string]bool{}}
-	for _, r := range out.EvaluationResults {
-		perms.Allowed[aws.ToString(r.EvalActionName)] = r.EvalDecision == "allowed"
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[RolePermissions](fmt.Errorf("simulate principal policy for %s: %w", role, err))
+		}
+		for _, r := range page.EvaluationResults {
+			perms.Allowed[aws.ToString(r.EvalActionName)] = r.EvalDecision == "allowed"
+		}
 	}
 	return Known(perms)
 }
