@@ -6,7 +6,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 TOOLS := $(CURDIR)/.tools
 export CGO_ENABLED ?= 0
 
-.PHONY: build test lint demo e2e bench fuzz synth deploy diff destroy clean tools
+.PHONY: build test test-infra lint demo e2e bench fuzz synth deploy diff destroy clean tools
 
 ## build: the function binaries for this machine (bin/<name>)
 build:
@@ -22,5 +22,42 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
 
+## fuzz: every fuzz target for FUZZTIME each (go test -fuzz runs one target at a time)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := pkg/cloudtrail:FuzzParse pkg/policy:FuzzParse pkg/policy:FuzzEvaluate pkg/policy:FuzzMerge pkg/notify:FuzzRender
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$pkg $$fn"; $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; done
+
+## test-infra: the CDK app's tests (its own module; needs Node for jsii)
+test-infra:
+	cd infra && $(GO) test -count=1 ./...
+
 clean:
 	rm -rf $(BIN) cdk.out
+
+# --- deploy: the CDK app in infra/ (its own Go module), the aws-cdk CLI pinned in _cdk/ ---------
+# Context goes in CDK_ARGS, e.g. make deploy CDK_ARGS="-c mode=remediate -c notificationEmail=me@example.com"
+CDK_CLI := _cdk/node_modules/.bin/cdk
+CDK := CDK_DISABLE_CLI_TELEMETRY=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(CDK_CLI)
+CDK_ARGS ?=
+
+$(CDK_CLI): _cdk/package.json _cdk/package-lock.json
+	cd _cdk && npm ci --no-audit --no-fund
+	@touch $@
+
+## synth: build the functions (linux/arm64, no Docker) and write the template to cdk.out/; needs no AWS credentials
+synth: $(CDK_CLI)
+	$(CDK) synth --quiet $(CDK_ARGS)
+
+## deploy: deploy the VpcGuard stack to the account and region of the AWS credentials (after a one-time `cdk bootstrap`)
+deploy: $(CDK_CLI)
+	$(CDK) deploy $(CDK_ARGS)
+
+## diff: compare the synthesized stack with the deployed one
+diff: $(CDK_CLI)
+	$(CDK) diff $(CDK_ARGS)
+
+## destroy: delete the stack (the CloudTrail buckets are retained)
+destroy: $(CDK_CLI)
+	$(CDK) destroy $(CDK_ARGS)

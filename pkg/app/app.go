@@ -21,6 +21,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 )
 
@@ -89,7 +90,12 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		},
 		Kinds:      kinds,
 		Remediator: remediate.New(clients.EC2, cfg, log),
-		Log:        log,
+		Notifier: &notify.Notifier{
+			SNS: clients.SNS, Events: clients.Events,
+			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
+			Log: log,
+		},
+		Log: log,
 	}, nil
 }
 

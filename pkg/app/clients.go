@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/vpcguard/vpcguard/pkg/awshttp"
 )
 
 // Clients are the SDK v2 clients of one function, built from the SDK's
@@ -34,6 +36,7 @@ type Clients struct {
 func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
 	opts := append([]func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
+		awsconfig.WithHTTPClient(awshttp.Client()),
 	}, optFns...)
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -54,7 +54,9 @@ func TestEC2DescribeNetwork(t *testing.T) {
 	ctx := context.Background()
 	srv, cfg := start(t, netScenario())
 	c := ec2.NewFromConfig(cfg)
-	f := func(name string, values ...string) types.Filter { return types.Filter{Name: aws.String(name), Values: values} }
+	f := func(name string, values ...string) types.Filter {
+		return types.Filter{Name: aws.String(name), Values: values}
+	}
 
 	// Subnets by id, with AZ, AZ id and free IPs.
 	sn, err := c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{"subnet-1b", "subnet-1a"}})
@@ -536,9 +538,6 @@ func TestEC2CreateEndpointErrors(t *testing.T) {
 	must(t, err)
 
 	w := srv.Writes()
-	for _, x := range w {
-		t.Logf("%s %s %v", x.Operation, x.Error, x.Message)
-	}
 	if len(w) != len(cases)+2 || w[0].Error != "RouteAlreadyExists" || w[len(w)-1].Error != "" {
 		t.Errorf("writes: %d, first %+v", len(w), w[0])
 	}

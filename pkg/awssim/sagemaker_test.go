@@ -153,4 +153,3 @@ func TestSageMakerListPagination(t *testing.T) {
 		t.Errorf("StatusEquals: %+v", le.Endpoints)
 	}
 }
-

@@ -675,7 +675,8 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 		}
 		h.Set("Server", "AmazonS3")
 	}
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	// No explicit Content-Length: Go sets it for short bodies and chunks
+	// long ones, as EC2 does.
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(buf.Bytes())
 }
@@ -754,7 +755,6 @@ func (s *Server) renderError(c *call, e *apiError) {
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
 	}
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
 	c.w.WriteHeader(e.Status)
 	c.w.Write(buf.Bytes())
 }

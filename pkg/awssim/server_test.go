@@ -151,3 +151,25 @@ func TestWildcard(t *testing.T) {
 		}
 	}
 }
+
+// TestNoConnectionRace runs many calls with large responses and no retries:
+// with HTTPClient (TestConfig's client) none may fail with the SDK's
+// "use of closed network connection" race.
+func TestNoConnectionRace(t *testing.T) {
+	sc := &Scenario{VPCs: []VPC{{ID: "vpc-1"}}}
+	for i := 0; i < 20; i++ {
+		sc.RouteTables = append(sc.RouteTables, RouteTable{ID: fmt.Sprintf("rtb-%d", i), VPC: "vpc-1"})
+	}
+	_, cfg := start(t, sc)
+	cfg.RetryMaxAttempts = 1
+	c := ec2.NewFromConfig(cfg)
+	n := 1500 // with a plain http.Client about 1 call in 500 failed
+	if testing.Short() {
+		n = 150
+	}
+	for i := 0; i < n; i++ {
+		if _, err := c.DescribeRouteTables(context.Background(), &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(100)}); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -63,9 +64,22 @@ func TestConfig(url, region string) aws.Config {
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, "")),
 		BaseEndpoint: aws.String(url),
 		Retryer:      ZeroBackoffRetryer,
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:   HTTPClient(),
 	}
 }
+
+// HTTPClient is an HTTP client for SDK clients that talk to a loopback
+// server. It works around a race in smithy-go: the SDK wraps request bodies
+// in a closer whose WriteTo returns io.EOF once closed, and the SDK closes
+// the body as soon as the response headers arrive. A loopback server can
+// answer before net/http's writer goroutine makes its final EOF check of
+// the body (through WriteTo); that check then fails, and net/http closes
+// the connection while the response body is still being read. The call
+// fails with "deserialization failed, … use of closed network connection"
+// on a 200, and the retryer sends it again (a duplicate write). Hiding
+// WriteTo from net/http makes the final check a plain Read, which returns
+// io.EOF as it should. The same race exists against AWS, far more rarely.
+func HTTPClient() *http.Client { return awshttp.Client() }
 
 // SetTestEnv points code that calls config.LoadDefaultConfig at url,
 // hermetically: AWS_ENDPOINT_URL, AWS_REGION, static credentials,
@@ -101,11 +115,12 @@ func SetTestEnv(t testing.TB, url, region string) {
 }
 
 // LoadTestConfig is SetTestEnv followed by config.LoadDefaultConfig with
-// ZeroBackoffRetryer: the path vpcguard's own main takes, made hermetic.
+// ZeroBackoffRetryer and HTTPClient: the path vpcguard's own main takes,
+// made hermetic.
 func LoadTestConfig(t testing.TB, url, region string) aws.Config {
 	t.Helper()
 	SetTestEnv(t, url, region)
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(ZeroBackoffRetryer))
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(ZeroBackoffRetryer), config.WithHTTPClient(HTTPClient()))
 	if err != nil {
 		t.Fatalf("awssim: LoadDefaultConfig: %v", err)
 	}

@@ -6,6 +6,9 @@
 // AWS_ENDPOINT_URL). It serves until SIGINT or SIGTERM, then prints the
 // recorded writes as a JSON array on stdout (or into -writes FILE). The
 // writes, counters and faults are also under /_awssim/ while it runs.
+//
+// `go run` does not pass a signal sent to its own pid on to the program:
+// signal the process group, or build the binary and run it.
 package main
 
 import (
@@ -14,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -26,24 +30,33 @@ import (
 )
 
 func main() {
-	log.SetFlags(0)
-	log.SetPrefix("awssim: ")
-	scenario := flag.String("scenario", "", "scenario JSON file (required)")
-	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on")
-	writes := flag.String("writes", "", "write the recorded writes to this file on exit instead of stdout")
-	verbose := flag.Bool("v", false, "log every request on stderr")
-	flag.Parse()
-	if *scenario == "" || flag.NArg() > 0 {
-		flag.Usage()
-		os.Exit(2)
-	}
-	if err := run(*scenario, *addr, *writes, *verbose); err != nil {
-		log.Fatal(err)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "awssim:", err)
+		os.Exit(1)
 	}
 }
 
-func run(scenarioPath, addr, writesPath string, verbose bool) error {
-	sc, err := awssim.LoadScenario(scenarioPath)
+// run serves until ctx is done, then writes the recorded writes.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("awssim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scenario := fs.String("scenario", "", "scenario JSON file (required)")
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
+	writes := fs.String("writes", "", "write the recorded writes to this file on exit instead of stdout")
+	verbose := fs.Bool("v", false, "log every request on stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *scenario == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	sc, err := awssim.LoadScenario(*scenario)
 	if err != nil {
 		return err
 	}
@@ -51,31 +64,35 @@ func run(scenarioPath, addr, writesPath string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	host, _, err := net.SplitHostPort(addr)
+	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
-		return fmt.Errorf("-addr %q: %v", addr, err)
+		return fmt.Errorf("-addr %q: %v", *addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("-addr %q: awssim listens on loopback only (127.0.0.1)", addr)
+		return fmt.Errorf("-addr %q: awssim listens on loopback only (127.0.0.1)", *addr)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	var h http.Handler = srv
-	if verbose {
+	if *verbose {
+		logger := log.New(stderr, "awssim: ", log.Lmicroseconds)
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			srv.ServeHTTP(w, r)
-			log.Printf("%s %s %s (%s)", r.Method, r.URL.RequestURI(), r.Header.Get("X-Amz-Target"), time.Since(start).Round(time.Microsecond))
+			logger.Printf("%s %s %s (%s)", r.Method, r.URL.RequestURI(), r.Header.Get("X-Amz-Target"), time.Since(start).Round(time.Microsecond))
 		})
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("http://%s\n", ln.Addr())
-	os.Stdout.Sync()
+	if _, err := fmt.Fprintf(stdout, "http://%s\n", ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -89,9 +106,9 @@ func run(scenarioPath, addr, writesPath string, verbose bool) error {
 	defer cancel()
 	hs.Shutdown(shutdown)
 
-	out := os.Stdout
-	if writesPath != "" {
-		f, err := os.Create(writesPath)
+	out := stdout
+	if *writes != "" {
+		f, err := os.Create(*writes)
 		if err != nil {
 			return err
 		}
