@@ -11,14 +11,14 @@ import (
 // endpointFindings applies per to every S3 gateway endpoint of the VPCs in
 // scope (the models' VPCs and the triggering endpoint's), with its parsed
 // policy.
-func endpointFindings(s *inventory.Snapshot, per func(vpcGroup, inventory.Endpoint, *policy.Document) finding) []finding {
+func endpointFindings(s *inventory.Snapshot, per func(inventory.VPCGroup, inventory.Endpoint, *policy.Document) finding) []finding {
 	groups, fs := scope(s)
 	for _, g := range groups {
-		if !g.vpc.Endpoints.OK() {
-			fs = append(fs, unknown("the VPC endpoints of "+g.id, g.vpc.Endpoints.Err, g.id))
+		if !g.VPC.Endpoints.OK() {
+			fs = append(fs, unknown("the VPC endpoints of "+g.ID, g.VPC.Endpoints.Err, g.ID))
 			continue
 		}
-		for _, e := range g.vpc.S3GatewayEndpoints(s.Region) {
+		for _, e := range g.VPC.S3GatewayEndpoints(s.Region) {
 			doc, err := policy.Parse(endpointPolicy(e))
 			if err != nil {
 				fs = append(fs, fail(fmt.Sprintf("the policy of S3 endpoint %s cannot be evaluated: %v", e.ID, err),
@@ -48,9 +48,9 @@ func modifyPolicyFix(s *inventory.Snapshot, endpointID string) string {
 }
 
 func evalS3EndpointPolicyCustom(s *inventory.Snapshot) Outcome {
-	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+	return combine(endpointFindings(s, func(g inventory.VPCGroup, e inventory.Endpoint, doc *policy.Document) finding {
 		if policy.IsFullAccess(doc) {
-			return fail(fmt.Sprintf("S3 endpoint %s in %s has the default full-access policy: any principal in the VPC reaches any bucket through it", e.ID, g.id),
+			return fail(fmt.Sprintf("S3 endpoint %s in %s has the default full-access policy: any principal in the VPC reaches any bucket through it", e.ID, g.ID),
 				"Replace it with a policy that allows only the buckets your models use (keep the Amazon Linux repository denies):\n"+modifyPolicyFix(s, e.ID), e.ID)
 		}
 		return pass(fmt.Sprintf("S3 endpoint %s has a custom policy", e.ID), e.ID)
@@ -58,7 +58,7 @@ func evalS3EndpointPolicyCustom(s *inventory.Snapshot) Outcome {
 }
 
 func evalS3EndpointDeniesALRepos(s *inventory.Snapshot) Outcome {
-	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+	return combine(endpointFindings(s, func(g inventory.VPCGroup, e inventory.Endpoint, doc *policy.Document) finding {
 		var open, patterns []string
 		for _, st := range policy.RepoAccess(doc, s.Partition, s.Region) {
 			if st.Denied() {
@@ -71,17 +71,17 @@ func evalS3EndpointDeniesALRepos(s *inventory.Snapshot) Outcome {
 			return pass(fmt.Sprintf("S3 endpoint %s denies s3:GetObject on every Amazon Linux repository bucket", e.ID), e.ID)
 		}
 		statement := fmt.Sprintf(`{"Sid":"DenyAmazonLinuxRepos","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":["%s"]}`, strings.Join(patterns, `","`))
-		return fail(fmt.Sprintf("S3 endpoint %s in %s lets containers read Amazon Linux repositories: %s", e.ID, g.id, strings.Join(open, "; ")),
+		return fail(fmt.Sprintf("S3 endpoint %s in %s lets containers read Amazon Linux repositories: %s", e.ID, g.ID, strings.Join(open, "; ")),
 			"Add this statement to the endpoint policy, keeping every existing one:\n  "+statement+"\n"+modifyPolicyFix(s, e.ID), e.ID)
 	}))
 }
 
 func evalS3EndpointPolicyAllows(s *inventory.Snapshot) Outcome {
-	return combine(endpointFindings(s, func(g vpcGroup, e inventory.Endpoint, doc *policy.Document) finding {
+	return combine(endpointFindings(s, func(g inventory.VPCGroup, e inventory.Endpoint, doc *policy.Document) finding {
 		if policy.AllowsAnything(doc) {
 			return pass(fmt.Sprintf("S3 endpoint %s's policy allows some access", e.ID), e.ID)
 		}
-		return fail(fmt.Sprintf("S3 endpoint %s in %s has a policy with no Allow statement: every S3 request through it is denied, model artifacts included", e.ID, g.id),
+		return fail(fmt.Sprintf("S3 endpoint %s in %s has a policy with no Allow statement: every S3 request through it is denied, model artifacts included", e.ID, g.ID),
 			"Add an Allow for the buckets your models use:\n"+modifyPolicyFix(s, e.ID), e.ID)
 	}))
 }

@@ -94,54 +94,16 @@ func combine(fs []finding) Outcome {
 	return o
 }
 
-// vpcGroup is the models placed in one VPC.
-type vpcGroup struct {
-	id     string
-	vpc    *inventory.VPC
-	models []inventory.Model
-}
-
-func (g vpcGroup) modelNames() string {
-	names := make([]string, len(g.models))
-	for i, m := range g.models {
-		names[i] = m.Name
-	}
-	return strings.Join(names, ", ")
-}
-
-// scope sorts the snapshot's models by VPC. Models without a VpcConfig are
-// left out (model-in-vpc reports them); a model whose VPC cannot be told
-// yields an unknown finding. The trigger endpoint's VPC is included even
-// with no model in it, so that its own policy is checked.
-func scope(s *inventory.Snapshot) (groups []vpcGroup, undetermined []finding) {
-	index := map[string]int{}
-	add := func(id string) int {
-		if i, ok := index[id]; ok {
-			return i
+// scope sorts the snapshot's models by VPC (see inventory.Snapshot.ByVPC);
+// a model whose VPC cannot be told yields an unknown finding.
+func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []finding) {
+	groups, unplaced := s.ByVPC()
+	for _, m := range unplaced {
+		err := s.Subnets.Err
+		if err == nil {
+			err = fmt.Errorf("none of its subnets %s exists", strings.Join(m.VPCConfig.SubnetIDs, ", "))
 		}
-		index[id] = len(groups)
-		groups = append(groups, vpcGroup{id: id, vpc: s.VPCs[id]})
-		return len(groups) - 1
-	}
-	for _, m := range s.Models {
-		if m.VPCConfig == nil {
-			continue
-		}
-		id := s.ModelVPC(m)
-		if id == "" || s.VPCs[id] == nil {
-			if !s.Subnets.OK() {
-				undetermined = append(undetermined, unknown("the VPC of model "+m.Name, s.Subnets.Err, m.Name))
-			} else {
-				undetermined = append(undetermined, unknown("the VPC of model "+m.Name,
-					fmt.Errorf("none of its subnets %s exists", strings.Join(m.VPCConfig.SubnetIDs, ", ")), m.Name))
-			}
-			continue
-		}
-		i := add(id)
-		groups[i].models = append(groups[i].models, m)
-	}
-	if t := s.Trigger; t != nil && t.VPCID != "" && s.VPCs[t.VPCID] != nil {
-		add(t.VPCID)
+		undetermined = append(undetermined, unknown("the VPC of model "+m.Name, err, m.Name))
 	}
 	return groups, undetermined
 }

@@ -294,3 +294,52 @@ func live(state string) bool {
 	}
 	return true
 }
+
+// VPCGroup is one VPC with the models placed in it.
+type VPCGroup struct {
+	ID     string
+	VPC    *VPC
+	Models []Model
+}
+
+// ModelNames lists the group's model names, in order.
+func (g VPCGroup) ModelNames() []string {
+	names := make([]string, len(g.Models))
+	for i, m := range g.Models {
+		names[i] = m.Name
+	}
+	return names
+}
+
+// ByVPC groups the models that have a VpcConfig by the VPC of their
+// subnets, in model order, then adds the triggering endpoint's VPC even
+// with no model in it. Models whose VPC cannot be told (subnets unread or
+// unknown, VPC not gathered) are returned apart. Models without a
+// VpcConfig are in neither.
+func (s *Snapshot) ByVPC() (groups []VPCGroup, unplaced []Model) {
+	index := map[string]int{}
+	add := func(id string) int {
+		if i, ok := index[id]; ok {
+			return i
+		}
+		index[id] = len(groups)
+		groups = append(groups, VPCGroup{ID: id, VPC: s.VPCs[id]})
+		return len(groups) - 1
+	}
+	for _, m := range s.Models {
+		if m.VPCConfig == nil {
+			continue
+		}
+		id := s.ModelVPC(m)
+		if id == "" || s.VPCs[id] == nil {
+			unplaced = append(unplaced, m)
+			continue
+		}
+		i := add(id)
+		groups[i].Models = append(groups[i].Models, m)
+	}
+	if t := s.Trigger; t != nil && t.VPCID != "" && s.VPCs[t.VPCID] != nil {
+		add(t.VPCID)
+	}
+	return groups, unplaced
+}

@@ -68,7 +68,8 @@ func Plan(snap *inventory.Snapshot, results []report.Check, opts Options) []Step
 		return nil
 	}
 	var steps []Step
-	for _, g := range p.groups() {
+	groups, _ := snap.ByVPC()
+	for _, g := range groups {
 		steps = append(steps, p.planVPC(g)...)
 	}
 	return steps
@@ -80,56 +81,19 @@ type planner struct {
 	failing map[string]bool
 }
 
-// group is one VPC with the models placed in it.
-type group struct {
-	id     string
-	vpc    *inventory.VPC
-	models []inventory.Model
-}
-
-// groups sorts the models (with a VpcConfig) by VPC, in model order, then
-// adds the triggering endpoint's VPC.
-func (p *planner) groups() []group {
-	var out []group
-	index := map[string]int{}
-	add := func(id string) int {
-		if i, ok := index[id]; ok {
-			return i
-		}
-		index[id] = len(out)
-		out = append(out, group{id: id, vpc: p.snap.VPCs[id]})
-		return len(out) - 1
-	}
-	for _, m := range p.snap.Models {
-		if m.VPCConfig == nil {
-			continue
-		}
-		id := p.snap.ModelVPC(m)
-		if id == "" || p.snap.VPCs[id] == nil {
-			continue
-		}
-		i := add(id)
-		out[i].models = append(out[i].models, m)
-	}
-	if t := p.snap.Trigger; t != nil && t.VPCID != "" && p.snap.VPCs[t.VPCID] != nil {
-		add(t.VPCID)
-	}
-	return out
-}
-
 // planVPC plans the repairs of one VPC. When the whole VPC may not be
 // changed, every step it would take is reported as refused with that reason.
-func (p *planner) planVPC(g group) []Step {
-	v := g.vpc
+func (p *planner) planVPC(g inventory.VPCGroup) []Step {
+	v := g.VPC
 	if !v.Endpoints.OK() {
 		return nil // every endpoint check is unknown here: nothing to act on
 	}
 	eps := v.S3GatewayEndpoints(p.opts.Region)
 	var steps []Step
-	if p.failing[checks.S3EndpointPresent] && len(eps) == 0 && len(g.models) > 0 {
+	if p.failing[checks.S3EndpointPresent] && len(eps) == 0 && len(g.Models) > 0 {
 		steps = append(steps, p.create(g)...)
 	}
-	if p.failing[checks.S3EndpointRoutes] && len(eps) > 0 && len(g.models) > 0 {
+	if p.failing[checks.S3EndpointRoutes] && len(eps) > 0 && len(g.Models) > 0 {
 		steps = append(steps, p.associate(g, eps)...)
 	}
 	if p.failing[checks.S3EndpointDeniesALRepos] || p.failing[checks.S3EndpointPolicyAllows] {
@@ -150,7 +114,7 @@ func (p *planner) planVPC(g group) []Step {
 }
 
 // vpcBlocked says why nothing in the VPC may be changed, or "".
-func (p *planner) vpcBlocked(g group) string {
+func (p *planner) vpcBlocked(g inventory.VPCGroup) string {
 	var why []string
 	if len(p.snap.ModelErrs) > 0 {
 		names := make([]string, 0, len(p.snap.ModelErrs))
@@ -162,10 +126,10 @@ func (p *planner) vpcBlocked(g group) string {
 			strings.Join(names, ", ")))
 	}
 	switch {
-	case !g.vpc.Info.OK():
-		why = append(why, fmt.Sprintf("the tags of %s could not be read (%v), so vpcguard cannot tell whether it is exempt", g.id, g.vpc.Info.Err))
-	case p.exempt(g.vpc.Info.Value.Tags):
-		why = append(why, fmt.Sprintf("%s is tagged %s: reported, never changed", g.id, p.opts.ExemptTag))
+	case !g.VPC.Info.OK():
+		why = append(why, fmt.Sprintf("the tags of %s could not be read (%v), so vpcguard cannot tell whether it is exempt", g.ID, g.VPC.Info.Err))
+	case p.exempt(g.VPC.Info.Value.Tags):
+		why = append(why, fmt.Sprintf("%s is tagged %s: reported, never changed", g.ID, p.opts.ExemptTag))
 	}
 	return strings.Join(why, "; ")
 }
@@ -192,14 +156,14 @@ type tableSet struct {
 // yet send S3 through target (nil: an endpoint still to be created). Route
 // tables that serve an exempt model, are tagged exempt, or already route S3
 // elsewhere are excluded with the reason.
-func (p *planner) modelTables(g group, target *inventory.Endpoint) tableSet {
+func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) tableSet {
 	ts := tableSet{excluded: map[string]string{}}
-	tables := g.vpc.RouteTables.Value
+	tables := g.VPC.RouteTables.Value
 	served := func(m inventory.Model) []inventory.RouteTable {
 		var out []inventory.RouteTable
 		for _, subnet := range m.VPCConfig.SubnetIDs {
 			sn, ok := p.snap.Subnets.Value[subnet]
-			if !ok || sn.VPCID != g.id {
+			if !ok || sn.VPCID != g.ID {
 				continue
 			}
 			if rt, err := inventory.RouteTableFor(tables, subnet); err == nil {
@@ -209,7 +173,7 @@ func (p *planner) modelTables(g group, target *inventory.Endpoint) tableSet {
 		return out
 	}
 	exemptBy := map[string]string{} // route table → exempt model using it
-	for _, m := range g.models {
+	for _, m := range g.Models {
 		if p.exempt(m.Tags) {
 			for _, rt := range served(m) {
 				if _, seen := exemptBy[rt.ID]; !seen {
@@ -219,11 +183,11 @@ func (p *planner) modelTables(g group, target *inventory.Endpoint) tableSet {
 		}
 	}
 	add := map[string]bool{}
-	for _, m := range g.models {
+	for _, m := range g.Models {
 		used := false
 		for _, subnet := range m.VPCConfig.SubnetIDs {
 			sn, ok := p.snap.Subnets.Value[subnet]
-			if !ok || sn.VPCID != g.id {
+			if !ok || sn.VPCID != g.ID {
 				continue
 			}
 			rt, err := inventory.RouteTableFor(tables, subnet)
@@ -279,13 +243,13 @@ func routesVia(rt inventory.RouteTable, e inventory.Endpoint) bool {
 // only be added to a table without a route to the S3 prefix list; when that
 // prefix list is unknown, any prefix-list route not through a known non-S3
 // endpoint counts, to be safe.
-func (p *planner) foreignS3Route(g group, rt inventory.RouteTable, target *inventory.Endpoint) string {
+func (p *planner) foreignS3Route(g inventory.VPCGroup, rt inventory.RouteTable, target *inventory.Endpoint) string {
 	s3 := inventory.S3ServiceName(p.opts.Region)
 	targetID := ""
 	if target != nil {
 		targetID = target.ID
 	}
-	for _, e := range g.vpc.Endpoints.Value {
+	for _, e := range g.VPC.Endpoints.Value {
 		if e.ID != targetID && e.ServiceName == s3 && e.Type == "Gateway" && e.State != "deleted" &&
 			slices.Contains(e.RouteTableIDs, rt.ID) {
 			return fmt.Sprintf("through endpoint %s (state %s)", e.ID, e.State)
@@ -299,8 +263,8 @@ func (p *planner) foreignS3Route(g group, rt inventory.RouteTable, target *inven
 			if r.DestinationPrefixListID != pl.Value {
 				continue
 			}
-		} else if i := slices.IndexFunc(g.vpc.Endpoints.Value, func(e inventory.Endpoint) bool { return e.ID == r.GatewayID }); i >= 0 &&
-			g.vpc.Endpoints.Value[i].ServiceName != s3 {
+		} else if i := slices.IndexFunc(g.VPC.Endpoints.Value, func(e inventory.Endpoint) bool { return e.ID == r.GatewayID }); i >= 0 &&
+			g.VPC.Endpoints.Value[i].ServiceName != s3 {
 			continue
 		}
 		return fmt.Sprintf("to %s through %s", r.DestinationPrefixListID, routeTarget(r))
@@ -325,11 +289,11 @@ func routeTarget(r inventory.Route) string {
 }
 
 // create plans CreateVpcEndpoint for a VPC without an S3 gateway endpoint.
-func (p *planner) create(g group) []Step {
+func (p *planner) create(g inventory.VPCGroup) []Step {
 	base := Step{
 		Action: report.ActionCreateS3GatewayEndpoint,
 		Check:  checks.S3EndpointPresent,
-		VPCID:  g.id,
+		VPCID:  g.ID,
 		Verify: []string{checks.S3EndpointPresent, checks.S3EndpointRoutes, checks.S3EndpointDeniesALRepos, checks.S3EndpointPolicyAllows},
 	}
 	refuse := func(resources []string, why string) Step {
@@ -338,24 +302,24 @@ func (p *planner) create(g group) []Step {
 		return s
 	}
 	switch {
-	case !g.vpc.RouteTables.OK():
-		return []Step{refuse([]string{g.id}, fmt.Sprintf("the route tables of %s could not be read (%v)", g.id, g.vpc.RouteTables.Err))}
+	case !g.VPC.RouteTables.OK():
+		return []Step{refuse([]string{g.ID}, fmt.Sprintf("the route tables of %s could not be read (%v)", g.ID, g.VPC.RouteTables.Err))}
 	case !p.snap.Subnets.OK():
-		return []Step{refuse([]string{g.id}, fmt.Sprintf("the model subnets could not be read (%v)", p.snap.Subnets.Err))}
+		return []Step{refuse([]string{g.ID}, fmt.Sprintf("the model subnets could not be read (%v)", p.snap.Subnets.Err))}
 	}
 	doc := policy.HardenedDefault(p.opts.Partition, p.opts.Region)
 	if doc == "" {
-		return []Step{refuse([]string{g.id}, fmt.Sprintf("no endpoint policy can be built for partition %q and region %q; vpcguard never creates an endpoint with the full-access default",
+		return []Step{refuse([]string{g.ID}, fmt.Sprintf("no endpoint policy can be built for partition %q and region %q; vpcguard never creates an endpoint with the full-access default",
 			p.opts.Partition, p.opts.Region))}
 	}
 	ts := p.modelTables(g, nil)
 	var steps []Step
 	if len(ts.add) > 0 {
 		s := base
-		s.Resources = append([]string{g.id}, ts.add...)
+		s.Resources = append([]string{g.ID}, ts.add...)
 		s.Models, s.Subnets = ts.models, ts.subnets
 		s.Create = &ec2.CreateVpcEndpointInput{
-			VpcId:           aws.String(g.id),
+			VpcId:           aws.String(g.ID),
 			VpcEndpointType: ec2types.VpcEndpointTypeGateway,
 			ServiceName:     aws.String(inventory.S3ServiceName(p.opts.Region)),
 			RouteTableIds:   ts.add,
@@ -364,12 +328,12 @@ func (p *planner) create(g group) []Step {
 				ResourceType: ec2types.ResourceTypeVpcEndpoint,
 				Tags:         []ec2types.Tag{{Key: aws.String(ManagedTagKey), Value: aws.String(ManagedTagValue)}},
 			}},
-			ClientToken: aws.String(ClientToken(g.id, ts.add)),
+			ClientToken: aws.String(ClientToken(g.ID, ts.add)),
 		}
 		s.NewPolicy = doc
-		s.Before = map[string]any{"vpc_id": g.id, "s3_gateway_endpoints": []string{}, "route_tables_without_s3_route": ts.add}
+		s.Before = map[string]any{"vpc_id": g.ID, "s3_gateway_endpoints": []string{}, "route_tables_without_s3_route": ts.add}
 		s.After = map[string]any{
-			"vpc_id":               g.id,
+			"vpc_id":               g.ID,
 			"s3_gateway_endpoints": []string{"(new, tagged " + ManagedTagKey + "=" + ManagedTagValue + ")"},
 			"route_table_ids":      ts.add,
 			"policy":               "the AWS default (Allow everything) plus the Deny of every Amazon Linux repository",
@@ -377,18 +341,18 @@ func (p *planner) create(g group) []Step {
 		steps = append(steps, s)
 	}
 	if len(ts.excluded) > 0 {
-		steps = append(steps, refuse(append([]string{g.id}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded)))
+		steps = append(steps, refuse(append([]string{g.ID}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded)))
 	}
 	return steps
 }
 
 // associate plans ModifyVpcEndpoint AddRouteTableIds for the model subnets'
 // route tables that lack the VPC's S3 gateway endpoint.
-func (p *planner) associate(g group, eps []inventory.Endpoint) []Step {
+func (p *planner) associate(g inventory.VPCGroup, eps []inventory.Endpoint) []Step {
 	base := Step{
 		Action: report.ActionAssociateRouteTables,
 		Check:  checks.S3EndpointRoutes,
-		VPCID:  g.id,
+		VPCID:  g.ID,
 		Verify: []string{checks.S3EndpointRoutes},
 	}
 	refuse := func(resources []string, why string) Step {
@@ -396,7 +360,7 @@ func (p *planner) associate(g group, eps []inventory.Endpoint) []Step {
 		s.Resources, s.Refused, s.Verify = resources, why, nil
 		return s
 	}
-	if !g.vpc.RouteTables.OK() || !p.snap.Subnets.OK() {
+	if !g.VPC.RouteTables.OK() || !p.snap.Subnets.OK() {
 		return nil // s3-endpoint-routes is unknown for this VPC
 	}
 	if len(eps) > 1 {
@@ -412,7 +376,7 @@ func (p *planner) associate(g group, eps []inventory.Endpoint) []Step {
 		}
 		return []Step{refuse(append(slices.Clone(ids), missing...), fmt.Sprintf(
 			"%s has %d S3 gateway endpoints (%s), each with its own policy: choose by hand which one route tables %s should use",
-			g.id, len(eps), strings.Join(ids, ", "), strings.Join(missing, ", ")))}
+			g.ID, len(eps), strings.Join(ids, ", "), strings.Join(missing, ", ")))}
 	}
 	e := eps[0]
 	base.EndpointID = e.ID
@@ -443,11 +407,11 @@ func (p *planner) associate(g group, eps []inventory.Endpoint) []Step {
 
 // policyStep plans the policy change of one S3 gateway endpoint, or a
 // refusal; ok is false when the endpoint's policy needs nothing.
-func (p *planner) policyStep(g group, e inventory.Endpoint) (Step, bool) {
+func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, bool) {
 	s := Step{
 		Action:     report.ActionAddALRepoDeny,
 		Check:      checks.S3EndpointDeniesALRepos,
-		VPCID:      g.id,
+		VPCID:      g.ID,
 		EndpointID: e.ID,
 		Resources:  []string{e.ID},
 		Verify:     []string{checks.S3EndpointDeniesALRepos, checks.S3EndpointPolicyAllows},
@@ -501,14 +465,14 @@ func (p *planner) policyStep(g group, e inventory.Endpoint) (Step, bool) {
 	switch {
 	case p.exempt(e.Tags):
 		return refuse(fmt.Sprintf("endpoint %s is tagged %s: reported, never changed", e.ID, p.opts.ExemptTag))
-	case len(g.models) == 0:
-		return refuse(fmt.Sprintf("no SageMaker model in this evaluation is placed in %s; vpcguard changes only the endpoints its models use", g.id))
+	case len(g.Models) == 0:
+		return refuse(fmt.Sprintf("no SageMaker model in this evaluation is placed in %s; vpcguard changes only the endpoints its models use", g.ID))
 	}
 	if name := p.exemptModelVia(g, e); name != "" {
 		return refuse(fmt.Sprintf("exempt model %s (tagged %s) reaches S3 through %s, so its policy is never changed", name, p.opts.ExemptTag, e.ID))
 	}
 	s.Modify = &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(e.ID), PolicyDocument: aws.String(m.Policy)}
-	for _, mod := range g.models {
+	for _, mod := range g.Models {
 		s.Models = appendNew(s.Models, mod.Name)
 	}
 	return s, true
@@ -516,21 +480,21 @@ func (p *planner) policyStep(g group, e inventory.Endpoint) (Step, bool) {
 
 // exemptModelVia names an exempt model of g whose subnets route S3 through
 // e, or returns "".
-func (p *planner) exemptModelVia(g group, e inventory.Endpoint) string {
-	if !g.vpc.RouteTables.OK() || !p.snap.Subnets.OK() {
-		for _, m := range g.models {
+func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint) string {
+	if !g.VPC.RouteTables.OK() || !p.snap.Subnets.OK() {
+		for _, m := range g.Models {
 			if p.exempt(m.Tags) {
 				return m.Name // cannot tell which endpoint it uses: assume this one
 			}
 		}
 		return ""
 	}
-	for _, m := range g.models {
+	for _, m := range g.Models {
 		if !p.exempt(m.Tags) {
 			continue
 		}
 		for _, subnet := range m.VPCConfig.SubnetIDs {
-			if rt, err := inventory.RouteTableFor(g.vpc.RouteTables.Value, subnet); err == nil && routesVia(rt, e) {
+			if rt, err := inventory.RouteTableFor(g.VPC.RouteTables.Value, subnet); err == nil && routesVia(rt, e) {
 				return m.Name
 			}
 		}
