@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
@@ -70,22 +69,30 @@ func combine(fs []finding) Outcome {
 	shown := func(f finding) bool {
 		return f.status == worst || (worst == report.StatusFail && f.status == report.StatusUnknown)
 	}
-	var o Outcome
-	o.Status = worst
+	o := Outcome{Status: worst}
 	var msgs, fixes []string
+	seen := map[string]bool{} // resources, messages and fixes, each kept once in order
+	once := func(kind, v string) bool {
+		k := kind + "\x00" + v
+		if v == "" || seen[k] {
+			return false
+		}
+		seen[k] = true
+		return true
+	}
 	for _, f := range fs {
 		if !shown(f) {
 			continue
 		}
 		for _, r := range f.resources {
-			if !slices.Contains(o.Resources, r) {
+			if once("r", r) {
 				o.Resources = append(o.Resources, r)
 			}
 		}
-		if f.message != "" && !slices.Contains(msgs, f.message) {
+		if once("m", f.message) {
 			msgs = append(msgs, f.message)
 		}
-		if f.fix != "" && !slices.Contains(fixes, f.fix) {
+		if once("f", f.fix) {
 			fixes = append(fixes, f.fix)
 		}
 	}
