@@ -22,6 +22,20 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
 
+## tools: aws-lambda-rie, the Lambda Runtime Interface Emulator, into .tools/ (pinned; pkg/e2e checks the same version)
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+tools:
+	GOBIN=$(TOOLS) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+## demo: replay events/ through the function binaries under aws-lambda-rie against the simulated demo account
+DEMO_ARGS ?=
+demo: tools
+	$(GO) run ./pkg/e2e/cmd/demo $(DEMO_ARGS)
+
+## e2e: the end-to-end tests: the function binaries under aws-lambda-rie against awssim and goaws, all on 127.0.0.1
+e2e: tools
+	$(GO) test -tags e2e -count=1 -timeout 10m ./pkg/e2e/...
+
 ## fuzz: every fuzz target for FUZZTIME each (go test -fuzz runs one target at a time)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := pkg/cloudtrail:FuzzParse pkg/policy:FuzzParse pkg/policy:FuzzEvaluate pkg/policy:FuzzMerge pkg/notify:FuzzRender

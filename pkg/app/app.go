@@ -61,7 +61,7 @@ func Main(name string, kinds ...cloudtrail.Kind) int {
 		return exitStartup
 	}
 	if inLambda {
-		lambda.StartWithOptions(h.HandleJSON, lambda.WithContext(ctx))
+		lambda.StartWithOptions(rawHandler{h}, lambda.WithContext(ctx))
 		return exitOK
 	}
 	return runOnce(ctx, h, *eventPath, os.Stdin, os.Stdout, os.Stderr)
@@ -97,6 +97,19 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		},
 		Log: log,
 	}, nil
+}
+
+// rawHandler gives the guard the event's bytes as they arrived, so that
+// every bad payload (truncated, not JSON, not an event) is answered with
+// vpcguard's own "parse event: …" error rather than the runtime's.
+type rawHandler struct{ h *guard.Handler }
+
+func (r rawHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := r.h.HandleJSON(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
 }
 
 // runOnce handles one event file and prints the result as JSON.

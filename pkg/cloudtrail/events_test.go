@@ -98,6 +98,12 @@ func TestDemoEvents(t *testing.T) {
 				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Sid":"AllowAllS3","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`,
 			}
 		}},
+		"ec2-ModifyVpcEndpoint-recsys-guide-deny-snippets-as-whole-policy.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID:  "vpce-0ccc0000000000001",
+				PolicyDocument: `{"Statement":[{"Sid":"AmazonLinuxAMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}]}`,
+			}
+		}},
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
 		}},

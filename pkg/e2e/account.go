@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/vpcguard/vpcguard/pkg/awssim"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
+)
+
+// Account is a simulated AWS account (awssim) served in this process on a
+// loopback listener.
+type Account struct {
+	*awssim.Server
+	URL string // http://127.0.0.1:PORT: AWS_ENDPOINT_URL
+	hs  *http.Server
+	// EC2 is an SDK client on the account, for enacting recorded calls.
+	EC2 *ec2.Client
+}
+
+// StartAccount serves sc on 127.0.0.1.
+func StartAccount(sc *awssim.Scenario) (*Account, error) {
+	srv, err := awssim.NewServer(sc)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	a := &Account{
+		Server: srv,
+		URL:    "http://" + ln.Addr().String(),
+		hs:     &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
+	}
+	go a.hs.Serve(ln)
+	a.EC2 = ec2.NewFromConfig(awssim.TestConfig(a.URL, srv.Region()))
+	return a, nil
+}
+
+// LoadScenario reads an embedded scenario of pkg/scenarios by name.
+func LoadScenario(name string) (*awssim.Scenario, error) {
+	raw, err := scenarios.Read(name)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := awssim.ParseScenario(raw)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	return sc, nil
+}
+
+// Close stops serving.
+func (a *Account) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return a.hs.Shutdown(ctx)
+}
