@@ -1,7 +1,10 @@
 package notify
 
 import (
+	"fmt"
+
 	"github.com/vpcguard/vpcguard/pkg/checks"
+	vpolicy "github.com/vpcguard/vpcguard/pkg/policy"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -133,7 +136,8 @@ func singleAZ() report.Result {
 	return r
 }
 
-const guideMergedPolicy = `{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Sid":"DenyAmazonLinuxRepos","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*","arn:aws:s3:::amazonlinux.*.amazonaws.com/*","arn:aws:s3:::amazonlinux-2-repos-us-east-1/*","arn:aws:s3:::al2023-repos-us-east-1-*"]}]}`
+// guideMergedPolicy is the policy vpcguard gives a new S3 endpoint.
+var guideMergedPolicy = vpolicy.HardenedDefault("aws", region)
 
 // missingEndpointRepaired is a CreateModel in a VPC without an S3 endpoint,
 // in remediate mode: vpcguard created the endpoint and verified it.
@@ -187,7 +191,18 @@ func missingEndpointRepaired() report.Result {
 
 const userPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ModelArtifacts","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::ml-artifacts-123456789012","arn:aws:s3:::ml-artifacts-123456789012/*"]},{"Sid":"AllowAllReads","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`
 
-const userPolicyMerged = `{"Version":"2012-10-17","Statement":[{"Sid":"ModelArtifacts","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::ml-artifacts-123456789012","arn:aws:s3:::ml-artifacts-123456789012/*"]},{"Sid":"AllowAllReads","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},{"Sid":"DenyAmazonLinuxRepos","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*","arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}]}`
+// userMerge is what add-al-repo-deny makes of userPolicy.
+var userMerge = mustMerge(userPolicy)
+
+var userPolicyMerged = userMerge.Policy
+
+func mustMerge(original string) vpolicy.MergeResult {
+	m, err := vpolicy.MergeALRepoDenies(original, "aws", region)
+	if err != nil || !m.Changed {
+		panic(fmt.Sprintf("merge of the fixture policy: %v (changed %v)", err, m.Changed))
+	}
+	return m
+}
 
 // policyMerged is a ModifyVpcEndpoint that replaced the S3 endpoint's
 // policy with one that lets containers reach the Amazon Linux repositories;
@@ -218,11 +233,7 @@ func policyMerged() report.Result {
 			pass(checks.S3EndpointPolicyAllows, "S3 endpoint "+vpceID+"'s policy allows some access", vpceID),
 		},
 	}
-	diff := "--- endpoint policy (before)\n+++ endpoint policy (after)\n" +
-		"  Version \"2012-10-17\"\n" +
-		`  [0] {"Sid":"ModelArtifacts","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::ml-artifacts-123456789012","arn:aws:s3:::ml-artifacts-123456789012/*"]}` + "\n" +
-		`  [1] {"Sid":"AllowAllReads","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}` + "\n" +
-		`+ [2] {"Sid":"DenyAmazonLinuxRepos","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*","arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}` + "\n"
+	diff := userMerge.Diff
 	r.Actions = []report.Action{{
 		ID: report.ActionAddALRepoDeny, Status: report.ActionApplied, Resources: []string{vpceID},
 		Detail: map[string]any{
@@ -230,7 +241,7 @@ func policyMerged() report.Result {
 			"api":        "ModifyVpcEndpoint",
 			"params":     map[string]any{"VpcEndpointId": vpceID, "PolicyDocument": userPolicyMerged},
 			"before":     map[string]any{"vpc_endpoint_id": vpceID, "route_table_ids": []string{rtbA, rtbB}, "statements": 2, "not_explicitly_denied": []string{"arn:aws:s3:::packages.*.amazonaws.com/*", "arn:aws:s3:::repo.*.amazonaws.com/*", "arn:aws:s3:::amazonlinux.*.amazonaws.com/*"}},
-			"after":      map[string]any{"vpc_endpoint_id": vpceID, "route_table_ids": []string{rtbA, rtbB}, "statements": 3, "added_statements": []string{"DenyAmazonLinuxRepos"}},
+			"after":      map[string]any{"vpc_endpoint_id": vpceID, "route_table_ids": []string{rtbA, rtbB}, "statements": 3, "added_statements": []string{vpolicy.DenySid}},
 			"old_policy": userPolicy,
 			"new_policy": userPolicyMerged,
 			"diff":       diff,
