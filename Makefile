@@ -36,6 +36,12 @@ demo: tools
 e2e: tools
 	$(GO) test -tags e2e -count=1 -timeout 10m ./pkg/e2e/...
 
+## bench: the performance figures in one table (CreateModel round trips, cold start vs python3 -c 'import boto3',
+## peak RSS, zipped asset sizes, the 10,000-model sweep); BENCH_ARGS=-quick for a 1,000-model sweep, -json for JSON
+BENCH_ARGS ?=
+bench: tools
+	$(GO) run ./pkg/e2e/cmd/bench $(BENCH_ARGS)
+
 ## fuzz: every fuzz target for FUZZTIME each (go test -fuzz runs one target at a time)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := pkg/cloudtrail:FuzzParse pkg/policy:FuzzParse pkg/policy:FuzzEvaluate pkg/policy:FuzzMerge pkg/notify:FuzzRender
@@ -72,6 +78,6 @@ deploy: $(CDK_CLI)
 diff: $(CDK_CLI)
 	$(CDK) diff $(CDK_ARGS)
 
-## destroy: delete the stack (the CloudTrail buckets are retained)
+## destroy: delete the stack (its S3 buckets, which hold the trail logs and the sweep cursor, are retained)
 destroy: $(CDK_CLI)
 	$(CDK) destroy $(CDK_ARGS)

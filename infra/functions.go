@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Trigger says what invokes a function: CloudTrail calls delivered by
+// EventBridge, or a schedule.
+type Trigger struct {
+	Source      string   // EventBridge source, e.g. aws.sagemaker
+	EventSource string   // CloudTrail eventSource, e.g. sagemaker.amazonaws.com
+	EventNames  []string // CloudTrail eventName values handled
+	Scheduled   bool     // invoked by the sweepSchedule rule instead
+}
+
+// FunctionSpec is what the stack needs to know about one functions/<name>.
+type FunctionSpec struct {
+	Name    string
+	Trigger Trigger
+	Memory  float64       // MB
+	Timeout time.Duration // Lambda timeout
+	// KeepsState: the function keeps a cursor between runs in an S3 object
+	// of the stack's state bucket (VPCGUARD_SWEEP_STATE). Its schedule (daily
+	// by default) is far longer than its timeout, so runs do not overlap; no
+	// reserved concurrency, which fails to deploy in accounts whose
+	// concurrency limit is the default 10.
+	KeepsState bool
+}
+
+// functionSpecs maps every function directory to its trigger and size. A new
+// directory under functions/ must be added here: synth fails otherwise, so a
+// function is never deployed without the rule that feeds it.
+//
+// Sizing: an event evaluation makes at most ~25 AWS calls, concurrently, on a
+// critical path of 3 sequential round trips (issue #2), plus a few writes and
+// their re-reads in remediate mode. 60 s leaves room for the SDK's retries
+// with backoff under throttling (3 attempts, up to 20 s each) on that path.
+// The sweep stops itself before its deadline (issue #7), so it gets the full
+// 15 minutes and more memory for thousands of models held at once.
+var functionSpecs = map[string]FunctionSpec{
+	"modelguard": {
+		Trigger: Trigger{
+			Source:      "aws.sagemaker",
+			EventSource: "sagemaker.amazonaws.com",
+			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"},
+		},
+		Memory: 128, Timeout: 60 * time.Second,
+	},
+	"endpointguard": {
+		Trigger: Trigger{
+			Source:      "aws.ec2",
+			EventSource: "ec2.amazonaws.com",
+			EventNames:  []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints"},
+		},
+		Memory: 128, Timeout: 60 * time.Second,
+	},
+	"sweep": {
+		Trigger: Trigger{Scheduled: true},
+		Memory:  256, Timeout: 15 * time.Minute,
+		KeepsState: true,
+	},
+}
+
+// DiscoverFunctions lists every functions/<name> directory that holds a Go
+// main package, sorted, with its spec. A directory without a spec is an error.
+func DiscoverFunctions(repoRoot string) ([]FunctionSpec, error) {
+	dir := filepath.Join(repoRoot, "functions")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing functions: %w", err)
+	}
+	var out []FunctionSpec
+	var unknown []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
+			continue
+		}
+		isMain, err := hasMainPackage(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if !isMain {
+			continue
+		}
+		spec, ok := functionSpecs[e.Name()]
+		if !ok {
+			unknown = append(unknown, e.Name())
+			continue
+		}
+		spec.Name = e.Name()
+		out = append(out, spec)
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("functions/%s: no trigger known; add it to functionSpecs in infra/functions.go",
+			strings.Join(unknown, ", functions/"))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no main package under %s", dir)
+	}
+	slices.SortFunc(out, func(a, b FunctionSpec) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// hasMainPackage reports whether dir holds a non-test .go file of package main.
+func hasMainPackage(dir string) (bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return false, err
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		pkg, err := packageClause(f)
+		if err != nil {
+			return false, err
+		}
+		if pkg == "main" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// packageClause returns the package name of a Go file.
+func packageClause(path string) (string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly)
+	if err != nil {
+		return "", fmt.Errorf("reading package clause: %w", err)
+	}
+	return f.Name.Name, nil
+}
