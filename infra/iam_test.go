@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -235,7 +236,7 @@ func TestOnlyTheAllowedRemediationsAreGranted(t *testing.T) {
 				byRole[g.role] = append(byRole[g.role], g.action+" "+res)
 			}
 		}
-		for _, name := range sortedKeys(s.stack.Roles) {
+		for _, name := range slices.Sorted(maps.Keys(s.stack.Roles)) {
 			got := byRole[s.logicalID(t, s.stack.Roles[name])]
 			sort.Strings(got)
 			if !slices.Equal(got, tc.want) {
@@ -360,13 +361,4 @@ func resolve(v interface{}) interface{} {
 		return out
 	}
 	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

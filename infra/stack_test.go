@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -206,7 +207,7 @@ func TestTopicIsEncryptedWithARotatingKeyAndRequiresTLS(t *testing.T) {
 	// The key policy lets each function role (and CloudWatch, for the
 	// alarms) use the key, and the roles only through SNS.
 	var roleArns []interface{}
-	for _, name := range sortedKeys(s.stack.Roles) {
+	for _, name := range slices.Sorted(maps.Keys(s.stack.Roles)) {
 		roleArns = append(roleArns, map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.Roles[name]), "Arn"}})
 	}
 	key := s.resources("AWS::KMS::Key")[keyID]

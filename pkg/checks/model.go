@@ -2,8 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
@@ -51,7 +51,7 @@ func evalSubnetsMultiAZ(s *inventory.Snapshot) Outcome {
 		for _, sn := range known {
 			zones[sn.AZ] = true
 		}
-		names := sortedKeys(zones)
+		names := slices.Sorted(maps.Keys(zones))
 		resources := append([]string{m.Name}, m.VPCConfig.SubnetIDs...)
 		if len(zones) >= 2 {
 			return pass(fmt.Sprintf("model %s spans %s (%s)", m.Name, plural(len(zones), "zone", "zones"), strings.Join(names, ", ")), resources...)
@@ -246,13 +246,4 @@ func orPlaceholder(v, placeholder string) string {
 		return placeholder
 	}
 	return v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
@@ -118,7 +120,7 @@ func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []f
 // modelFindings applies per to every model, or reports that none exists.
 func modelFindings(s *inventory.Snapshot, per func(inventory.Model) finding) []finding {
 	var fs []finding
-	for _, name := range sortedKeys(s.ModelErrs) {
+	for _, name := range slices.Sorted(maps.Keys(s.ModelErrs)) {
 		fs = append(fs, unknown(name, s.ModelErrs[name], name))
 	}
 	for _, m := range s.Models {

@@ -177,27 +177,13 @@ func (g *Gatherer) describeModels(ctx context.Context, s *Snapshot, reqs []Model
 	models := make([]*Model, len(reqs))
 	var mu sync.Mutex
 	fanOut(ctx, g.concurrency(), len(reqs), func(ctx context.Context, i int) {
-		r := reqs[i]
-		var wg sync.WaitGroup
-		var tags map[string]string
-		var tagErr error
-		if g.ModelTags {
-			wg.Go(func() { tags, tagErr = g.modelTags(ctx, g.modelARN(r.Name)) })
-		}
-		out, err := g.SageMaker.DescribeModel(ctx, &sagemaker.DescribeModelInput{ModelName: aws.String(r.Name)})
-		wg.Wait()
-		if err == nil && tagErr != nil {
-			err = fmt.Errorf("list tags: %w", tagErr)
-		}
+		m, err := g.DescribeModel(ctx, reqs[i])
 		if err != nil {
 			mu.Lock()
-			s.ModelErrs["model "+r.Name] = fmt.Errorf("describe model %s: %w", r.Name, err)
+			s.ModelErrs["model "+reqs[i].Name] = err
 			mu.Unlock()
 			return
 		}
-		m := modelFrom(out)
-		m.Tags = tags
-		m.Instances, m.InstancesFrom, m.Via = r.Instances, r.InstancesFrom, r.Via
 		models[i] = &m
 	})
 	var out []Model

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -178,7 +180,7 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 			errs = append(errs, c.err)
 			continue
 		}
-		for _, variant := range sortedKeys(e.instances) {
+		for _, variant := range slices.Sorted(maps.Keys(e.instances)) {
 			n, model := e.instances[variant], c.models[variant]
 			if n == 0 || model == "" {
 				continue // serverless, or a variant the config no longer names
@@ -203,13 +205,4 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 	}
 	u.Err = errors.Join(errs...)
 	return u
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

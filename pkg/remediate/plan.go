@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -220,7 +221,7 @@ func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) 
 			ts.models = appendNew(ts.models, m.Name)
 		}
 	}
-	ts.add = sortedKeys(add)
+	ts.add = slices.Sorted(maps.Keys(add))
 	return ts
 }
 
@@ -341,7 +342,7 @@ func (p *planner) create(g inventory.VPCGroup) []Step {
 		steps = append(steps, s)
 	}
 	if len(ts.excluded) > 0 {
-		steps = append(steps, refuse(append([]string{g.ID}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded)))
+		steps = append(steps, refuse(append([]string{g.ID}, slices.Sorted(maps.Keys(ts.excluded))...), excludedReason(ts.excluded)))
 	}
 	return steps
 }
@@ -398,7 +399,7 @@ func (p *planner) associate(g inventory.VPCGroup, eps []inventory.Endpoint) []St
 		steps = append(steps, s)
 	}
 	if len(ts.excluded) > 0 {
-		s := refuse(append([]string{e.ID}, sortedKeys(ts.excluded)...), excludedReason(ts.excluded))
+		s := refuse(append([]string{e.ID}, slices.Sorted(maps.Keys(ts.excluded))...), excludedReason(ts.excluded))
 		s.EndpointID = e.ID
 		steps = append(steps, s)
 	}
@@ -515,19 +516,10 @@ func ClientToken(vpcID string, routeTables []string) string {
 
 func excludedReason(excluded map[string]string) string {
 	parts := make([]string, 0, len(excluded))
-	for _, id := range sortedKeys(excluded) {
+	for _, id := range slices.Sorted(maps.Keys(excluded)) {
 		parts = append(parts, fmt.Sprintf("route table %s left out: %s", id, excluded[id]))
 	}
 	return strings.Join(parts, "; ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func sortedCopy(ids []string) []string {
