@@ -99,7 +99,7 @@ func Build(ctx context.Context, o BuildOptions) (*Binaries, error) {
 	names := o.Functions
 	if len(names) == 0 {
 		var err error
-		if names, err = functionNames(o.Root); err != nil {
+		if names, err = FunctionNames(o.Root); err != nil {
 			return nil, err
 		}
 	}
@@ -170,8 +170,8 @@ func binaryVersion(path string) string {
 	return info.Main.Version
 }
 
-// functionNames lists the directories under root/functions.
-func functionNames(root string) ([]string, error) {
+// FunctionNames lists the function directories under root/functions, sorted.
+func FunctionNames(root string) ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(root, "functions"))
 	if err != nil {
 		return nil, err

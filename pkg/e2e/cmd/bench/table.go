@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// printTable writes the figures as one table: the per-function figures in
+// a column per function, then the single figures.
+func printTable(out io.Writer, r *Results) {
+	m := r.Machine
+	fmt.Fprintf(out, "vpcguard performance, %s\n", r.Started.Format("2006-01-02 15:04 UTC"))
+	kernel := ""
+	if m.Kernel != "" {
+		kernel = ", kernel " + m.Kernel
+	}
+	procs := ""
+	if m.GOMAXPROCS != m.CPUs {
+		procs = fmt.Sprintf(" (GOMAXPROCS %d)", m.GOMAXPROCS)
+	}
+	fmt.Fprintf(out, "machine: nproc %d%s, %s, %s/%s%s, %s\n\n", m.CPUs, procs, m.CPUModel, m.OS, m.Arch, kernel, m.Go)
+
+	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+	row := func(label string, cell func(*FunctionResult) string) {
+		cells := []string{label}
+		for _, f := range r.Functions {
+			cells = append(cells, cell(f))
+		}
+		fmt.Fprintln(w, strings.Join(cells, "\t"))
+	}
+	row("figure", func(f *FunctionResult) string { return f.Name })
+	measured := func(f *FunctionResult) bool { return f.Init.N > 0 }
+	row(fmt.Sprintf("cold start: init, median of %d", r.Samples), func(f *FunctionResult) string {
+		if !measured(f) {
+			return "error"
+		}
+		return fmt.Sprintf("%.1f ms", f.Init.Median)
+	})
+	row("cold start: init, min – max", func(f *FunctionResult) string {
+		if !measured(f) {
+			return "error"
+		}
+		return fmt.Sprintf("%.1f – %.1f ms", f.Init.Min, f.Init.Max)
+	})
+	row("python3 -c 'import boto3' ÷ init", func(f *FunctionResult) string {
+		if f.Boto3Ratio == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f×", f.Boto3Ratio)
+	})
+	row("invocation Duration, cold / warm", func(f *FunctionResult) string {
+		if !measured(f) {
+			return "error"
+		}
+		return fmt.Sprintf("%.1f / %.1f ms", f.ColdDuration.Median, f.WarmDuration.Median)
+	})
+	row("peak RSS per invocation, median / max", func(f *FunctionResult) string {
+		if !measured(f) {
+			return "error"
+		}
+		return fmt.Sprintf("%.1f / %.1f MiB", f.PeakRSS.Median, f.PeakRSS.Max)
+	})
+	row("asset: bootstrap linux/arm64, raw", func(f *FunctionResult) string {
+		if f.Asset == nil {
+			return "error"
+		}
+		return mib(f.Asset.RawBytes)
+	})
+	row("asset: zipped (Deflate)", func(f *FunctionResult) string {
+		if f.Asset == nil {
+			return "error"
+		}
+		return mib(f.Asset.ZippedBytes)
+	})
+
+	single := func(label, value string) { fmt.Fprintf(w, "%s\t%s\n", label, value) }
+	if c := r.CreateModel; c != nil {
+		single("CreateModel report: round trips", fmt.Sprintf("%s sequential, with %d ms injected on every AWS call", trim(c.RoundTrips), c.LatencyMs))
+		single("CreateModel report: wall time", fmt.Sprintf("%s ms (worst of %d; mean %.1f ms)", trim(c.WorstMs), c.Runs, c.MeanMs))
+		single("CreateModel report: AWS calls", trim(c.CallsPerEval)+" per evaluation")
+	} else {
+		single("CreateModel report", "error")
+	}
+	if p := r.Python; p == nil || p.Unavailable != "" {
+		msg := boto3Unavailable
+		if p != nil {
+			msg = p.Unavailable
+		}
+		single("python3 -c 'import boto3'", msg)
+	} else {
+		src := "Debian's python3-boto3"
+		if !p.Debian {
+			src = "from " + filepath.Dir(filepath.Dir(p.Boto3Path)) + ", not Debian's python3-boto3"
+		}
+		single("python3 -c 'import boto3'", fmt.Sprintf("%.1f ms (median of %d; %.1f – %.1f ms)", p.Import.Median, p.Import.N, p.Import.Min, p.Import.Max))
+		single("  interpreter", fmt.Sprintf("%s %s, boto3 %s (%s); -c pass alone %.1f ms", p.Interpreter, p.Version, p.Boto3, src, p.Bare.Median))
+	}
+	if s := r.Sweep; s != nil {
+		single("sweep: account", fmt.Sprintf("%s models in %d VPCs, %d ms on every call, DescribeModel limited to %g/s (burst %d), concurrency %d",
+			thousands(s.Models), s.VPCs, s.LatencyMs, s.DescribeModelRPS, s.Burst, s.Concurrency))
+		single("sweep: API calls", fmt.Sprintf("%s (%.2f per model, %.1f per VPC; %s DescribeModel)", thousands(s.APICalls), s.CallsPerModel, s.CallsPerVPC, thousands(s.DescribeModel)))
+		single("sweep: wall time", fmt.Sprintf("%.1f s", float64(s.WallMs)/1000))
+		single("sweep: throttles absorbed", fmt.Sprintf("%s (retried by the adaptive retryer)", thousands(s.Throttles)))
+		complete := "pass complete"
+		if !s.PassComplete {
+			complete = "pass NOT complete"
+		}
+		single("sweep: models evaluated", fmt.Sprintf("%s of %s (%s)", thousands(s.ModelsEvaluated), thousands(s.ModelsListed), complete))
+	} else {
+		single("sweep", "error")
+	}
+	w.Flush()
+
+	events := []string{}
+	for _, f := range r.Functions {
+		events = append(events, f.Name+": "+f.Event)
+	}
+	fmt.Fprintf(out, "\ninit: the emulator's INIT REPORT durationMs (aws-lambda-rie %s), a fresh emulator and account per sample,\n", shortRIE())
+	fmt.Fprintf(out, "  bootstraps built as deployed but for this machine's arch; invoked against the awssim demo account with\n")
+	fmt.Fprintf(out, "  %s.\n", strings.Join(events, ", "))
+	fmt.Fprintf(out, "peak RSS: the bootstrap's VmHWM after each invocation (%d cold + %d warm each); Duration: the REPORT line.\n", r.Samples, r.Samples)
+	fmt.Fprintf(out, "python3: whole-process wall time, interpreter start included; ÷ init compares medians.\n")
+	fmt.Fprintf(out, "reproduce: %s   (go run ./pkg/e2e/cmd/bench [-n 5] [-quick] [-json])\n", r.Reproduce)
+	fmt.Fprintf(out, "total runtime: %s\n", (time.Duration(r.TotalMs) * time.Millisecond).Round(100*time.Millisecond))
+}
+
+// trim renders a float without trailing zeros.
+func trim(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// thousands renders 10000 as 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
