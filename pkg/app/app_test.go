@@ -20,11 +20,7 @@ var modelKinds = []cloudtrail.Kind{cloudtrail.KindCreateModel, cloudtrail.KindCr
 // SDK's default configuration at a simulated account.
 func handler(t *testing.T, env map[string]string) (*awssim.Server, func(string) string) {
 	t.Helper()
-	raw, err := scenarios.Read("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := awssim.ParseScenario(raw)
+	sc, err := scenarios.Load("demo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,17 +99,7 @@ func evalS3EndpointRoutes(s *inventory.Snapshot) Outcome {
 
 // routesToS3 reports whether rt sends S3 traffic through one of eps.
 func routesToS3(rt inventory.RouteTable, eps []inventory.Endpoint) bool {
-	for _, e := range eps {
-		if slices.Contains(e.RouteTableIDs, rt.ID) {
-			return true
-		}
-		for _, r := range rt.Routes {
-			if r.GatewayID == e.ID && r.DestinationPrefixListID != "" {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(eps, rt.RoutesVia)
 }
 
 // routeTablesOfModels lists, once each, the route tables serving the

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/vpcguard/vpcguard/pkg/awssim"
-	"github.com/vpcguard/vpcguard/pkg/scenarios"
 )
 
 // Account is a simulated AWS account (awssim) served in this process on a
@@ -41,19 +39,6 @@ func StartAccount(sc *awssim.Scenario) (*Account, error) {
 	go a.hs.Serve(ln)
 	a.EC2 = ec2.NewFromConfig(awssim.TestConfig(a.URL, srv.Region()))
 	return a, nil
-}
-
-// LoadScenario reads an embedded scenario of pkg/scenarios by name.
-func LoadScenario(name string) (*awssim.Scenario, error) {
-	raw, err := scenarios.Read(name)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := awssim.ParseScenario(raw)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", name, err)
-	}
-	return sc, nil
 }
 
 // Close stops serving.

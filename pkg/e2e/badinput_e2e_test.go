@@ -5,6 +5,7 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
 	"net/http"
 	"os"
 	"strconv"
@@ -146,7 +147,7 @@ func TestBadInput(t *testing.T) {
 // TestEmulatorLifecycle: one function under the emulator reports its init
 // and duration, survives a handler error, and leaves no process behind.
 func TestEmulatorLifecycle(t *testing.T) {
-	sc, err := e2e.LoadScenario("compliant")
+	sc, err := scenarios.Load("compliant")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,7 @@ func run(m *testing.M) int {
 // given) with the functions' environment overridden by env.
 func session(t *testing.T, scenario string, env map[string]string, mutate func(*awssim.Scenario)) *e2e.Session {
 	t.Helper()
-	sc, err := e2e.LoadScenario(scenario)
+	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,11 +28,7 @@ var allKinds = []cloudtrail.Kind{
 // demo starts the demo account and a handler whose real SDK clients talk to it.
 func demo(t testing.TB, mutate func(*awssim.Scenario)) (*guard.Handler, *awssim.Server) {
 	t.Helper()
-	raw, err := scenarios.Read("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := awssim.ParseScenario(raw)
+	sc, err := scenarios.Load("demo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,11 +29,7 @@ const (
 
 func start(t *testing.T, pageSize int) (*inventory.Gatherer, *awssim.Server) {
 	t.Helper()
-	raw, err := scenarios.Read("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := awssim.ParseScenario(raw)
+	sc, err := scenarios.Load("demo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,10 @@
 // from reading it. A failed call never hides the other facts.
 package inventory
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Fact is one piece of gathered state, or why it could not be read.
 type Fact[T any] struct {
@@ -270,6 +273,20 @@ func RouteTableFor(tables []RouteTable, subnetID string) (RouteTable, error) {
 		return RouteTable{}, fmt.Errorf("no route table serves subnet %s and the VPC has no main table", subnetID)
 	}
 	return *main, nil
+}
+
+// RoutesVia reports whether rt sends S3 traffic through gateway endpoint
+// e: e lists the table, or the table has a prefix-list route through e.
+func (rt RouteTable) RoutesVia(e Endpoint) bool {
+	if slices.Contains(e.RouteTableIDs, rt.ID) {
+		return true
+	}
+	for _, r := range rt.Routes {
+		if r.GatewayID == e.ID && r.DestinationPrefixListID != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // S3ServiceName is the S3 endpoint service name in region.

@@ -195,7 +195,7 @@ func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) 
 			if err != nil {
 				continue
 			}
-			if target != nil && routesVia(rt, *target) {
+			if target != nil && rt.RoutesVia(*target) {
 				continue
 			}
 			why := ""
@@ -223,20 +223,6 @@ func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) 
 	}
 	ts.add = slices.Sorted(maps.Keys(add))
 	return ts
-}
-
-// routesVia reports whether rt sends S3 traffic through e: e lists it, or
-// it has a prefix-list route through e (the rule of s3-endpoint-routes).
-func routesVia(rt inventory.RouteTable, e inventory.Endpoint) bool {
-	if slices.Contains(e.RouteTableIDs, rt.ID) {
-		return true
-	}
-	for _, r := range rt.Routes {
-		if r.GatewayID == e.ID && r.DestinationPrefixListID != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // foreignS3Route describes how rt already sends S3 traffic somewhere other
@@ -495,7 +481,7 @@ func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint) str
 			continue
 		}
 		for _, subnet := range m.VPCConfig.SubnetIDs {
-			if rt, err := inventory.RouteTableFor(g.VPC.RouteTables.Value, subnet); err == nil && routesVia(rt, e) {
+			if rt, err := inventory.RouteTableFor(g.VPC.RouteTables.Value, subnet); err == nil && rt.RoutesVia(e) {
 				return m.Name
 			}
 		}

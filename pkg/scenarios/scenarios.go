@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/vpcguard/vpcguard/pkg/awssim"
 )
 
 //go:embed *.json
@@ -21,6 +23,19 @@ func Read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("scenario %q: %w", name, err)
 	}
 	return b, nil
+}
+
+// Load reads the scenario called name and parses it for awssim.
+func Load(name string) (*awssim.Scenario, error) {
+	raw, err := Read(name)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := awssim.ParseScenario(raw)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	return sc, nil
 }
 
 // Names lists the scenarios, sorted.

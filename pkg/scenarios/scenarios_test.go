@@ -14,13 +14,9 @@ func TestEveryScenarioLoads(t *testing.T) {
 		t.Fatal("no scenario embedded")
 	}
 	for _, name := range names {
-		raw, err := scenarios.Read(name)
+		sc, err := scenarios.Load(name)
 		if err != nil {
 			t.Fatal(err)
-		}
-		sc, err := awssim.ParseScenario(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
 		}
 		if _, err := awssim.NewServer(sc); err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
 	"os"
 	"path/filepath"
 	"time"
@@ -49,7 +50,7 @@ func coldStarts(ctx context.Context, o options, bin *e2e.Binaries, res *Results)
 			evs[fr.Name] = e2e.NewEvent(file, raw)
 		}
 	}
-	sc, err := e2e.LoadScenario(o.scenario)
+	sc, err := scenarios.Load(o.scenario)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func coldStarts(ctx context.Context, o options, bin *e2e.Binaries, res *Results)
 // recorded EC2 call is first enacted on the account) and a warm one (the
 // same event, not enacted again).
 func sample(ctx context.Context, runner *e2e.Runner, scenario, name string, ev e2e.Event) (cold, warm *e2e.Invocation, err error) {
-	sc, err := e2e.LoadScenario(scenario)
+	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		return nil, nil, err
 	}

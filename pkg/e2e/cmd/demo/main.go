@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
 	"io"
 	"os"
 	"os/signal"
@@ -96,7 +97,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	}
 	d.printf("  built %s and found aws-lambda-rie %s in %s\n\n", strings.Join(bin.Functions(), ", "), e2e.RIEVersion, bin.BuildTime.Round(10*time.Millisecond))
 
-	sc, err := e2e.LoadScenario(scenario)
+	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		return d.fatal(err)
 	}
@@ -140,7 +141,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		}
 	}
 	d.printf("\n== 2. The %d events that planned a repair, remediate mode (VPCGUARD_MODE=remediate), fresh account\n", len(repairs))
-	sc2, err := e2e.LoadScenario(scenario)
+	sc2, err := scenarios.Load(scenario)
 	if err != nil {
 		return d.fatal(err)
 	}
