@@ -13,9 +13,8 @@ import (
 )
 
 // The read actions that state gathering needs (issue #2). The ones listed
-// here are exactly those of the function code; Describe/List actions of EC2,
-// sagemaker:List*, and application-autoscaling:Describe* support no resource
-// ARNs, so they are granted on "*".
+// here are exactly those of the function code; Describe/List actions of EC2
+// and sagemaker:List* support no resource ARNs, so they are granted on "*".
 var (
 	sagemakerDescribeActions = []string{
 		"sagemaker:DescribeModel",
@@ -38,9 +37,6 @@ var (
 		"ec2:DescribeSecurityGroups",
 		"ec2:DescribeNatGateways",
 		"ec2:DescribePrefixLists",
-	}
-	autoscalingDescribeActions = []string{
-		"application-autoscaling:DescribeScalableTargets",
 	}
 )
 
@@ -88,7 +84,6 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 		}, nil),
 		st("ListSageMakerResources", sagemakerListActions, star, nil),
 		st("DescribeNetwork", ec2DescribeActions, star, nil),
-		st("DescribeScalableTargets", autoscalingDescribeActions, star, nil),
 		st("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
 			[]*string{stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),

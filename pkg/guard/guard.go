@@ -126,8 +126,29 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 		return "the call was made by vpcguard itself"
 	case h.Gatherer.Region != "" && call.Region != "" && call.Region != h.Gatherer.Region:
 		return fmt.Sprintf("the call was made in %s and this function reads %s", call.Region, h.Gatherer.Region)
+	case subjectOf(call) == "":
+		return fmt.Sprintf("CloudTrail logged no name or id for the %s call (truncated or hidden): the scheduled sweep covers it", call.Name)
 	}
 	return ""
+}
+
+// subjectOf is the name or id of what the call created or changed, as
+// CloudTrail logged it. A CreateModel whose name was hidden falls back to
+// the name in the response's model ARN (SageMaker lower-cases it there).
+func subjectOf(call cloudtrail.Call) string {
+	switch call.Kind {
+	case cloudtrail.KindCreateModel:
+		if name := call.CreateModel.ModelName; name != "" {
+			return name
+		}
+		_, name, _ := strings.Cut(call.CreateModel.ModelARN, ":model/")
+		return name
+	case cloudtrail.KindCreateEndpointConfig:
+		return call.CreateEndpointConfig.EndpointConfigName
+	case cloudtrail.KindCreateEndpoint:
+		return call.CreateEndpoint.EndpointName
+	}
+	return strings.Join(endpointRef(call).IDs, ",")
 }
 
 // gather reads the state an event is about and picks the checks that apply.
@@ -136,7 +157,7 @@ func gather(ctx context.Context, g *inventory.Gatherer, call cloudtrail.Call, ex
 	all := checks.Catalogue()
 	switch call.Kind {
 	case cloudtrail.KindCreateModel:
-		name := call.CreateModel.ModelName
+		name := subjectOf(call)
 		return g.Models(ctx, []inventory.ModelRequest{{
 			Name: name, Instances: expectedInstances, InstancesFrom: "VPCGUARD_EXPECTED_INSTANCES",
 		}}), report.Resource{Type: "model", ID: name}, all

@@ -148,3 +148,30 @@ func message(r report.Result, id string) string {
 	}
 	return "absent"
 }
+
+// TestHiddenNamesFallBackOrSkip: CloudTrail may hide request parameters.
+// A CreateModel falls back to the name in its response ARN; a call with no
+// name or id at all is skipped, with a reason, and reads nothing.
+func TestHiddenNamesFallBackOrSkip(t *testing.T) {
+	h, srv := demo(t, nil)
+	call := func(name, arn string) cloudtrail.Call {
+		return cloudtrail.Call{Kind: cloudtrail.KindCreateModel, Name: "CreateModel", Source: cloudtrail.SourceSageMaker,
+			Account: "111122223333", Region: "us-east-1",
+			CreateModel: &cloudtrail.CreateModel{ModelName: name, ModelARN: arn}}
+	}
+	res, err := h.Handle(context.Background(), call("", "arn:aws:sagemaker:us-east-1:111122223333:model/legacy-nlp-v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resource == nil || res.Resource.ID != "legacy-nlp-v1" || statuses(res)[checks.ModelInVPC] != report.StatusFail {
+		t.Errorf("fallback to the ARN's name: resource %+v, model-in-vpc %s", res.Resource, statuses(res)[checks.ModelInVPC])
+	}
+	before := srv.Calls("*")
+	res, err = h.Handle(context.Background(), call("", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Skipped, "no name or id") || len(res.Checks) != 0 || srv.Calls("*") != before {
+		t.Errorf("hidden name: skipped %q, %d checks, %d calls", res.Skipped, len(res.Checks), srv.Calls("*")-before)
+	}
+}
