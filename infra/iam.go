@@ -13,8 +13,10 @@ import (
 )
 
 // The read actions that state gathering needs (issue #2). The ones listed
-// here are exactly those of the function code; Describe/List actions of EC2
-// and sagemaker:List* support no resource ARNs, so they are granted on "*".
+// here are exactly those of the function code; Describe/List actions of EC2,
+// sagemaker:List* and application-autoscaling:DescribeScalableTargets (an
+// endpoint variant's autoscaling max) support no resource ARNs, so they are
+// granted on "*".
 var (
 	sagemakerDescribeActions = []string{
 		"sagemaker:DescribeModel",
@@ -37,6 +39,9 @@ var (
 		"ec2:DescribeSecurityGroups",
 		"ec2:DescribeNatGateways",
 		"ec2:DescribePrefixLists",
+	}
+	autoscalingDescribeActions = []string{
+		"application-autoscaling:DescribeScalableTargets",
 	}
 )
 
@@ -84,6 +89,7 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 		}, nil),
 		st("ListSageMakerResources", sagemakerListActions, star, nil),
 		st("DescribeNetwork", ec2DescribeActions, star, nil),
+		st("DescribeScalableTargets", autoscalingDescribeActions, star, nil),
 		st("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
 			[]*string{stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),

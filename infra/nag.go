@@ -47,7 +47,8 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 			id: "AwsSolutions-IAM5",
 			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
 				"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
-				"flow logs, security groups, NAT gateways, prefix lists) and sagemaker:ListModels/ListEndpoints.",
+				"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
+				"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max).",
 			appliesTo: []string{"Resource::*"},
 		},
 		{

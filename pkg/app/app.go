@@ -81,7 +81,7 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	return &guard.Handler{
 		Config: cfg,
 		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
 			Region: clients.Region, Partition: clients.Partition,
 			// Tags decide exemptions, in the plan of report mode too; the
 			// extra call per model runs beside DescribeModel.

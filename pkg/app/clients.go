@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -30,6 +31,8 @@ type Clients struct {
 	IAM       *iam.Client
 	SNS       *sns.Client
 	Events    *eventbridge.Client
+	// AutoScaling reads the endpoint variants' autoscaling limits.
+	AutoScaling *applicationautoscaling.Client
 }
 
 // NewClients loads the default AWS configuration with the standard retryer.
@@ -62,9 +65,10 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 				o.UsePathStyle = true
 			}
 		}),
-		IAM:    iam.NewFromConfig(cfg),
-		SNS:    sns.NewFromConfig(cfg),
-		Events: eventbridge.NewFromConfig(cfg),
+		IAM:         iam.NewFromConfig(cfg),
+		SNS:         sns.NewFromConfig(cfg),
+		Events:      eventbridge.NewFromConfig(cfg),
+		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
 	}, nil
 }
 

@@ -20,21 +20,23 @@ type Fault struct {
 	// Latency is added to every call before it is answered.
 	Latency Duration `json:"latency,omitempty"`
 	// ThrottleFirst throttles the first N calls with the service's real
-	// throttling error (EC2 RequestLimitExceeded 503, SageMaker and
-	// EventBridge ThrottlingException 400, S3 SlowDown 503, IAM/SNS/STS
-	// Throttling 400), all of which the SDK's standard retryer retries.
+	// throttling error (EC2 RequestLimitExceeded 503, SageMaker,
+	// EventBridge and Application Auto Scaling ThrottlingException 400, S3
+	// SlowDown 503, IAM/SNS/STS Throttling 400), all of which the SDK's
+	// standard retryer retries.
 	ThrottleFirst int `json:"throttleFirst,omitempty"`
 	// RatePerSecond > 0 is a token bucket (Burst tokens, default
 	// max(1, RatePerSecond)): calls beyond the rate are throttled.
 	RatePerSecond float64 `json:"ratePerSecond,omitempty"`
 	Burst         int     `json:"burst,omitempty"`
 	// AccessDenied fails every call with the service's access-denied error
-	// (EC2 UnauthorizedOperation 403, SageMaker/EventBridge
-	// AccessDeniedException 400, S3 AccessDenied 403, IAM/STS AccessDenied
-	// 403, SNS AuthorizationError 403).
+	// (EC2 UnauthorizedOperation 403, SageMaker/EventBridge/Application
+	// Auto Scaling AccessDeniedException 400, S3 AccessDenied 403, IAM/STS
+	// AccessDenied 403, SNS AuthorizationError 403).
 	AccessDenied bool `json:"accessDenied,omitempty"`
 	// InternalErrorFirst fails the first N calls, InternalError every call,
-	// with a 500 (InternalError; InternalFailure for the JSON services).
+	// with a 500 (InternalError; InternalFailure for SageMaker and
+	// EventBridge, InternalServiceException for Application Auto Scaling).
 	InternalErrorFirst int  `json:"internalErrorFirst,omitempty"`
 	InternalError      bool `json:"internalError,omitempty"`
 	// Error returns any other error.
@@ -228,7 +230,7 @@ func throttleError(service string) *apiError {
 	switch service {
 	case "ec2":
 		return &apiError{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", throttle: true}
-	case "sagemaker", "events":
+	case "sagemaker", "events", "application-autoscaling":
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
@@ -246,7 +248,7 @@ func (s *Server) accessDenied(c *call) *apiError {
 	switch c.svc.name {
 	case "ec2":
 		return &apiError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + msg}
-	case "sagemaker", "events":
+	case "sagemaker", "events", "application-autoscaling":
 		return &apiError{Status: 400, Code: "AccessDeniedException", Message: msg}
 	case "s3":
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
@@ -257,8 +259,11 @@ func (s *Server) accessDenied(c *call) *apiError {
 }
 
 func internalError(service string) *apiError {
-	if service == "sagemaker" || service == "events" {
+	switch service {
+	case "sagemaker", "events":
 		return &apiError{Status: 500, Code: "InternalFailure", Message: "An internal error has occurred."}
+	case "application-autoscaling":
+		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
 	}
 	return &apiError{Status: 500, Code: "InternalError", Message: "An internal error has occurred."}
 }

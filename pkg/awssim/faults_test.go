@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -34,7 +36,7 @@ func faultScenario() *Scenario {
 
 // serviceCalls makes one successful-by-default call per service.
 func serviceCalls(cfg aws.Config) map[string]func(context.Context) error {
-	e, sm := ec2.NewFromConfig(cfg), sagemaker.NewFromConfig(cfg)
+	e, sm, aas := ec2.NewFromConfig(cfg), sagemaker.NewFromConfig(cfg), applicationautoscaling.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	ic, sn, eb, st := iam.NewFromConfig(cfg), sns.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg), sts.NewFromConfig(cfg)
 	return map[string]func(context.Context) error{
@@ -66,6 +68,10 @@ func serviceCalls(cfg aws.Config) map[string]func(context.Context) error {
 			_, err := st.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			return err
 		},
+		"application-autoscaling:DescribeScalableTargets": func(ctx context.Context) error {
+			_, err := aas.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceSagemaker})
+			return err
+		},
 	}
 }
 
@@ -89,6 +95,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 		"ec2:DescribeRouteTables": {"RequestLimitExceeded", 503}, "sagemaker:DescribeModel": {"ThrottlingException", 400},
 		"s3:GetBucketPolicy": {"SlowDown", 503}, "iam:SimulatePrincipalPolicy": {"Throttling", 400}, "sns:Publish": {"Throttling", 400},
 		"events:PutEvents": {"ThrottlingException", 400}, "sts:GetCallerIdentity": {"Throttling", 400},
+		"application-autoscaling:DescribeScalableTargets": {"ThrottlingException", 400},
 	}
 	sc := faultScenario()
 	sc.Faults = map[string]Fault{"*": {ThrottleFirst: 2}}
@@ -128,6 +135,7 @@ func TestAccessDeniedAndInternalErrors(t *testing.T) {
 	must(t, srv.SetFault("iam:SimulatePrincipalPolicy", Fault{AccessDenied: true}))
 	must(t, srv.SetFault("sns:Publish", Fault{AccessDenied: true}))
 	must(t, srv.SetFault("events:*", Fault{AccessDenied: true}))
+	must(t, srv.SetFault("application-autoscaling:*", Fault{AccessDenied: true}))
 	must(t, srv.SetFault("sts:GetCallerIdentity", Fault{InternalErrorFirst: 1}))
 	want := map[string]struct {
 		code   string
@@ -136,6 +144,7 @@ func TestAccessDeniedAndInternalErrors(t *testing.T) {
 		"ec2:DescribeRouteTables": {"UnauthorizedOperation", 403}, "sagemaker:DescribeModel": {"AccessDeniedException", 400},
 		"s3:GetBucketPolicy": {"AccessDenied", 403}, "iam:SimulatePrincipalPolicy": {"AccessDenied", 403}, "sns:Publish": {"AuthorizationError", 403},
 		"events:PutEvents": {"AccessDeniedException", 400}, "sts:GetCallerIdentity": {"", 0},
+		"application-autoscaling:DescribeScalableTargets": {"AccessDeniedException", 400},
 	}
 	for op, call := range serviceCalls(cfg) {
 		err := call(ctx)

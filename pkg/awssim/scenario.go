@@ -49,6 +49,9 @@ type Scenario struct {
 	Models          []Model          `json:"models,omitempty"`
 	EndpointConfigs []EndpointConfig `json:"endpointConfigs,omitempty"`
 	Endpoints       []Endpoint       `json:"endpoints,omitempty"`
+	// ScalableTargets are the Application Auto Scaling targets, such as
+	// the endpoint variants registered for autoscaling.
+	ScalableTargets []ScalableTarget `json:"scalableTargets,omitempty"`
 
 	Roles   []Role   `json:"roles,omitempty"`
 	Buckets []Bucket `json:"buckets,omitempty"`
@@ -313,6 +316,17 @@ type Endpoint struct {
 	Tags      Tags             `json:"tags,omitempty"`
 }
 
+// ScalableTarget is an Application Auto Scaling scalable target. A
+// SageMaker variant's (the default dimension) must name a variant of an
+// endpoint of the scenario: ResourceID endpoint/<endpoint>/variant/<variant>.
+// The namespace is the dimension's first part.
+type ScalableTarget struct {
+	ResourceID        string `json:"resourceId"`
+	ScalableDimension string `json:"scalableDimension,omitempty"` // default sagemaker:variant:DesiredInstanceCount
+	MinCapacity       *int32 `json:"minCapacity,omitempty"`       // default 1
+	MaxCapacity       int32  `json:"maxCapacity"`                 // ≥ minCapacity
+}
+
 // Role is an IAM role and the actions SimulatePrincipalPolicy reports for
 // it. Patterns are IAM action patterns ("ec2:*", "ec2:Describe*", "*"),
 // matched case-insensitively; Deny wins over Allow (explicitDeny),
@@ -326,10 +340,13 @@ type Role struct {
 
 // Bucket is an S3 bucket. An empty Policy means the bucket has none
 // (NoSuchBucketPolicy); an unlisted bucket does not exist (NoSuchBucket).
+// Objects are its objects at the start, key → content (Content-Type
+// binary/octet-stream); PutObject adds and replaces objects.
 type Bucket struct {
-	Name         string `json:"name"`
-	Policy       Policy `json:"policy,omitempty"`
-	AccessDenied bool   `json:"accessDenied,omitempty"` // GetBucketPolicy → 403 AccessDenied
+	Name         string            `json:"name"`
+	Policy       Policy            `json:"policy,omitempty"`
+	AccessDenied bool              `json:"accessDenied,omitempty"` // every call on the bucket → 403 AccessDenied
+	Objects      map[string]string `json:"objects,omitempty"`
 }
 
 // Topic is an SNS topic, given by Name (ARN derived) or ARN.

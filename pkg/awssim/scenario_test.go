@@ -14,6 +14,9 @@ func TestExampleScenario(t *testing.T) {
 	if len(st.vpcs.order) != 2 || len(st.models) != 2 || st.s3PrefixList() != "pl-63a5400a" {
 		t.Errorf("example: %d vpcs, %d models, s3 list %s", len(st.vpcs.order), len(st.models), st.s3PrefixList())
 	}
+	if len(st.scalableTargets) != 1 || st.scalableTargets[0].namespace != "sagemaker" || st.scalableTargets[0].MaxCapacity != 6 {
+		t.Errorf("example: scalable targets %+v", st.scalableTargets)
+	}
 	e := st.vpces.byID["vpce-0a1b2c3d4e5f60001"]
 	if !strings.HasPrefix(string(e.Policy), `{"Version":"2012-10-17","Statement":[{"Effect":"Deny"`) {
 		t.Errorf("policy given as an object is kept compacted: %s", e.Policy)

@@ -1,10 +1,10 @@
 // Package awssim is a local simulated AWS account for vpcguard's tests and
 // demo: one http.Handler that speaks the wire protocols of the calls
-// vpcguard makes (EC2 query/XML, SageMaker and EventBridge JSON 1.1, S3 REST,
-// IAM/SNS/STS query), so that the real SDK v2 clients work against it when
-// their endpoint is its URL. State comes from a Scenario; writes change it
-// and are recorded; faults (latency, throttling, AccessDenied, 500s) can be
-// injected per operation.
+// vpcguard makes (EC2 query/XML, SageMaker, EventBridge and Application
+// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query), so that the real SDK
+// v2 clients work against it when their endpoint is its URL. State comes
+// from a Scenario; writes change it and are recorded; faults (latency,
+// throttling, AccessDenied, 500s) can be injected per operation.
 //
 // Requests are routed by the SigV4 credential scope
 // (Credential=AKID/date/REGION/SERVICE/aws4_request); signatures are not
@@ -36,9 +36,10 @@ import (
 	"time"
 )
 
-// maxBody bounds a request body (S3 and EventBridge allow at most 256 KiB
-// per event; policies are 20 KiB).
-const maxBody = 8 << 20
+// maxBody bounds a request body (EventBridge allows at most 256 KiB per
+// event, policies are 20 KiB; S3 objects, such as the sweep's state, may
+// take a few MiB).
+const maxBody = 64 << 20
 
 // Server is the simulated account. It is safe for concurrent use.
 type Server struct {
@@ -70,8 +71,8 @@ type Server struct {
 
 // Write is one call of a write operation (CreateVpcEndpoint,
 // ModifyVpcEndpoint, DeleteVpcEndpoints, CreateTags, SNS Publish,
-// EventBridge PutEvents) as the simulated account received it, failed ones
-// included. A CreateVpcEndpoint replayed with the same ClientToken and
+// EventBridge PutEvents, S3 PutObject) as the simulated account received
+// it, failed ones included. A CreateVpcEndpoint replayed with the same ClientToken and
 // parameters is not a new write and is not recorded.
 type Write struct {
 	Seq       int       `json:"seq"`
@@ -235,13 +236,14 @@ var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":       {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags")},
-		"sagemaker": {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps},
-		"s3":        {name: "s3", proto: protoS3, regional: true, ops: s3Ops},
-		"iam":       {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
-		"sts":       {name: "sts", proto: protoQuery, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps},
-		"sns":       {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
-		"events":    {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
+		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags")},
+		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps},
+		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
+		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
+		"sts":                     {name: "sts", proto: protoQuery, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps},
+		"sns":                     {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
+		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
+		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps},
 	}
 }
 
@@ -437,6 +439,15 @@ func (c *call) params() map[string]any {
 		return map[string]any{}
 	case protoEC2, protoQuery:
 		return decodeQuery(c.form)
+	case protoS3:
+		m := map[string]any{"Bucket": c.s3.bucket}
+		if c.s3.key != "" {
+			m["Key"] = c.s3.key
+		}
+		if ct := c.r.Header.Get("Content-Type"); ct != "" {
+			m["ContentType"] = ct
+		}
+		return m
 	}
 	return map[string]any{}
 }

@@ -65,11 +65,13 @@ type state struct {
 	endpointsByName []*endpointState
 	endpointsByTime []*endpointState
 	tagsByARN       map[string]Tags // SageMaker resources, by lower-case ARN
+	scalableTargets []*scalableTargetState
 
 	roles   map[string]*roleState // by lower-case name
 	buckets map[string]*Bucket
-	topics  map[string]bool // ARNs
-	buses   map[string]bool // empty: any bus
+	objects map[string]map[string]*object // bucket → key → object
+	topics  map[string]bool               // ARNs
+	buses   map[string]bool               // empty: any bus
 
 	// Mutable bookkeeping.
 	idempotency map[string]*idemEntry // CreateVpcEndpoint ClientToken → result
@@ -112,7 +114,7 @@ var (
 	regionName    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	accountID     = regexp.MustCompile(`^\d{12}$`)
 	bucketName    = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$`)
-	faultKey      = regexp.MustCompile(`^(\*|[a-z0-9]+:(\*|[A-Za-z0-9]+))$`)
+	faultKey      = regexp.MustCompile(`^(\*|[a-z0-9-]+:(\*|[A-Za-z0-9]+))$`)
 )
 
 // validation collects scenario problems.
@@ -176,7 +178,7 @@ func buildState(in *Scenario) (*state, error) {
 
 		models: map[string]*modelState{}, configs: map[string]*configState{},
 		endpoints: map[string]*endpointState{}, tagsByARN: map[string]Tags{},
-		roles: map[string]*roleState{}, buckets: map[string]*Bucket{},
+		roles: map[string]*roleState{}, buckets: map[string]*Bucket{}, objects: map[string]map[string]*object{},
 		topics: map[string]bool{}, buses: map[string]bool{},
 		idempotency: map[string]*idemEntry{},
 	}
@@ -210,6 +212,7 @@ func buildState(in *Scenario) (*state, error) {
 	st.buildNetwork(sc, v)
 	st.buildOthers(sc, v) // roles first: models resolve role names to ARNs
 	st.buildSageMaker(sc, v)
+	st.buildScalableTargets(sc, v)
 	for key, f := range sc.Faults {
 		if err := validateFault(key, f); err != nil {
 			v.add("%v", err)
@@ -882,6 +885,16 @@ func (st *state) buildOthers(sc *Scenario, v *validation) {
 			continue
 		}
 		st.buckets[b.Name] = b
+		for key, body := range b.Objects {
+			if key == "" || len(key) > maxObjectKey {
+				v.add("bucket %s: object key %q: want 1 to %d bytes", b.Name, key, maxObjectKey)
+				continue
+			}
+			if st.objects[b.Name] == nil {
+				st.objects[b.Name] = map[string]*object{}
+			}
+			st.objects[b.Name][key] = newObject([]byte(body), "", baseTime)
+		}
 	}
 	for _, t := range sc.Topics {
 		arn := t.ARN

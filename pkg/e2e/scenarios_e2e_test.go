@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/vpcguard/vpcguard/pkg/awssim"
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/e2e"
 	"github.com/vpcguard/vpcguard/pkg/policy"
@@ -191,7 +192,7 @@ func TestScenarios(t *testing.T) {
 
 // TestEveryScenarioHasACase keeps new scenario files from going untested.
 func TestEveryScenarioHasACase(t *testing.T) {
-	used := map[string]bool{"demo": true} // TestDemoEvents, TestDemoRemediate
+	used := map[string]bool{"demo": true, "autoscaled-endpoint": true} // TestDemoEvents, TestDemoRemediate, TestAutoscaledEndpoint
 	for _, tc := range scenarioCases() {
 		used[tc.scenario] = true
 	}
@@ -200,6 +201,66 @@ func TestEveryScenarioHasACase(t *testing.T) {
 		if !used[name] {
 			t.Errorf("scenario %s has no case in TestScenarios", name)
 		}
+	}
+}
+
+// TestAutoscaledEndpoint replays a CreateEndpoint and its CreateEndpointConfig
+// against autoscaled-endpoint: scoring-endpoint starts 2 instances of
+// scoring-v1 (4 free IPs needed, 22 free) but Application Auto Scaling may
+// take it to 20 (40 needed). The endpoint fails subnet-ip-capacity because
+// of the autoscaling max; the config, which has no endpoint yet, passes on
+// its initial count. With DescribeScalableTargets denied, the endpoint
+// passes on the initial count and says why the max is missing.
+func TestAutoscaledEndpoint(t *testing.T) {
+	endpoint := edit(t, "sagemaker-CreateEndpoint-churn.json", "CreateEndpoint-scoring-endpoint.json", func(ev, detail map[string]any) {
+		detail["requestParameters"] = map[string]any{"endpointName": "scoring-endpoint", "endpointConfigName": "scoring-config-v1"}
+		detail["responseElements"] = map[string]any{"endpointArn": "arn:aws:sagemaker:" + region + ":" + account + ":endpoint/scoring-endpoint"}
+	})
+	config := edit(t, "sagemaker-CreateEndpointConfig-churn.json", "CreateEndpointConfig-scoring-config-v1.json", func(ev, detail map[string]any) {
+		req := detail["requestParameters"].(map[string]any)
+		req["endpointConfigName"] = "scoring-config-v1"
+		for _, v := range req["productionVariants"].([]any) {
+			v.(map[string]any)["modelName"] = scModel
+		}
+		detail["responseElements"] = map[string]any{"endpointConfigArn": "arn:aws:sagemaker:" + region + ":" + account + ":endpoint-config/scoring-config-v1"}
+	})
+	report_ := map[string]string{"VPCGUARD_MODE": "report"}
+
+	s := session(t, "autoscaled-endpoint", report_, nil)
+	o := replay(t, s, endpoint)
+	r := mustResult(t, o)
+	wantStatuses(t, r, map[string]report.Status{checks.SubnetIPCapacity: fail})
+	if m := message(r, checks.SubnetIPCapacity); !strings.Contains(m, "needs 40 free IPs for 20 instances") ||
+		!strings.Contains(m, "autoscaling max of variant AllTraffic: 20, initial 2") || !strings.Contains(m, "its subnets have 22") {
+		t.Errorf("subnet-ip-capacity: %s", m)
+	}
+	if r.Resource == nil || r.Resource.Type != "endpoint" || r.Resource.ID != "scoring-endpoint" {
+		t.Errorf("resource %+v", r.Resource)
+	}
+	wantWrites(t, o)
+	wantNotified(t, o, false)
+	if n := s.Account.Stats().Calls["application-autoscaling:DescribeScalableTargets"]; n != 1 {
+		t.Errorf("%d DescribeScalableTargets calls, want 1", n)
+	}
+
+	o = replay(t, s, config)
+	r = mustResult(t, o)
+	wantStatuses(t, r, nil)
+	if m := message(r, checks.SubnetIPCapacity); !strings.Contains(m, "needs 4 free IPs for 2 instances") {
+		t.Errorf("endpoint config subnet-ip-capacity: %s", m)
+	}
+	if n := s.Account.Stats().Calls["application-autoscaling:DescribeScalableTargets"]; n != 1 {
+		t.Errorf("%d DescribeScalableTargets calls after the config, want still 1", n)
+	}
+
+	denied := session(t, "autoscaled-endpoint", report_, func(sc *awssim.Scenario) {
+		sc.Faults = map[string]awssim.Fault{"application-autoscaling:DescribeScalableTargets": {AccessDenied: true}}
+	})
+	r = mustResult(t, replay(t, denied, endpoint))
+	wantStatuses(t, r, nil)
+	if m := message(r, checks.SubnetIPCapacity); !strings.Contains(m, "needs 4 free IPs for 2 instances") ||
+		!strings.Contains(m, "the autoscaling max could not be read") || !strings.Contains(m, "AccessDeniedException") {
+		t.Errorf("denied: subnet-ip-capacity: %s", m)
 	}
 }
 

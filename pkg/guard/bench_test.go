@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/awssim"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 )
 
 // BenchmarkCreateModelReport measures a CreateModel evaluation against the
@@ -29,6 +30,36 @@ func BenchmarkCreateModelReport(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		if _, err := h.HandleJSON(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+		worst = max(worst, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(worst/latency), "round-trips")
+	b.ReportMetric(float64(worst.Milliseconds()), "worst-ms")
+	b.ReportMetric(float64(srv.Calls("*")-calls)/float64(b.N), "calls/op")
+}
+
+// BenchmarkCreateEndpointReport is the same measure for a CreateEndpoint of
+// an autoscaled endpoint (the autoscaled-endpoint scenario): the endpoint
+// config, then its models beside the variants' autoscaling limits, then
+// subnets and the rest, then the VPC: four round trips, the autoscaling
+// read adding none.
+func BenchmarkCreateEndpointReport(b *testing.B) {
+	const latency = 50 * time.Millisecond
+	h, srv := account(b, "autoscaled-endpoint", nil)
+	if err := srv.SetFault("*", awssim.Fault{Latency: awssim.Duration(latency)}); err != nil {
+		b.Fatal(err)
+	}
+	call := cloudtrail.Call{Kind: cloudtrail.KindCreateEndpoint, Name: "CreateEndpoint", Source: cloudtrail.SourceSageMaker,
+		Account: "111122223333", Region: "us-east-1",
+		CreateEndpoint: &cloudtrail.CreateEndpoint{EndpointName: "scoring-endpoint", EndpointConfigName: "scoring-config-v1"}}
+	var worst time.Duration
+	calls := srv.Calls("*")
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := h.Handle(context.Background(), call); err != nil {
 			b.Fatal(err)
 		}
 		worst = max(worst, time.Since(start))

@@ -28,7 +28,14 @@ var allKinds = []cloudtrail.Kind{
 // demo starts the demo account and a handler whose real SDK clients talk to it.
 func demo(t testing.TB, mutate func(*awssim.Scenario)) (*guard.Handler, *awssim.Server) {
 	t.Helper()
-	sc, err := scenarios.Load("demo")
+	return account(t, "demo", mutate)
+}
+
+// account starts the named scenario and a handler whose real SDK clients
+// talk to it.
+func account(t testing.TB, scenario string, mutate func(*awssim.Scenario)) (*guard.Handler, *awssim.Server) {
+	t.Helper()
+	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +54,7 @@ func demo(t testing.TB, mutate func(*awssim.Scenario)) (*guard.Handler, *awssim.
 	return &guard.Handler{
 		Config: cfg,
 		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
 			Region: clients.Region, Partition: clients.Partition, ENIActions: checks.ENIActions(),
 		},
 		Kinds: allKinds,
@@ -174,4 +181,68 @@ func TestHiddenNamesFallBackOrSkip(t *testing.T) {
 	if !strings.Contains(res.Skipped, "no name or id") || len(res.Checks) != 0 || srv.Calls("*") != before {
 		t.Errorf("hidden name: skipped %q, %d checks, %d calls", res.Skipped, len(res.Checks), srv.Calls("*")-before)
 	}
+}
+
+// TestAutoscaledEndpoint: scoring-endpoint starts 2 instances (4 free IPs
+// needed, 22 free) but may scale to 20 (40 needed): the endpoint event
+// fails subnet-ip-capacity because of the autoscaling max, while its
+// endpoint config, which has no endpoint yet, passes on the initial count.
+func TestAutoscaledEndpoint(t *testing.T) {
+	endpoint := func(config string) cloudtrail.Call {
+		return cloudtrail.Call{Kind: cloudtrail.KindCreateEndpoint, Name: "CreateEndpoint", Source: cloudtrail.SourceSageMaker,
+			Account: "111122223333", Region: "us-east-1",
+			CreateEndpoint: &cloudtrail.CreateEndpoint{EndpointName: "scoring-endpoint", EndpointConfigName: config}}
+	}
+	handle := func(t *testing.T, h *guard.Handler, call cloudtrail.Call) report.Result {
+		t.Helper()
+		res, err := h.Handle(context.Background(), call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Checks {
+			if c.Status != report.StatusPass && c.ID != checks.SubnetIPCapacity {
+				t.Errorf("%s = %s: %s (the scenario breaks only the IP capacity)", c.ID, c.Status, c.Message)
+			}
+		}
+		return res
+	}
+
+	t.Run("endpoint", func(t *testing.T) {
+		h, srv := account(t, "autoscaled-endpoint", nil)
+		for _, config := range []string{"scoring-config-v1", ""} {
+			res := handle(t, h, endpoint(config))
+			m := message(res, checks.SubnetIPCapacity)
+			if statuses(res)[checks.SubnetIPCapacity] != report.StatusFail ||
+				!strings.Contains(m, "needs 40 free IPs for 20 instances") || !strings.Contains(m, "autoscaling max of variant AllTraffic: 20, initial 2") ||
+				!strings.Contains(m, "its subnets have 22") {
+				t.Errorf("config %q: subnet-ip-capacity %s: %s", config, statuses(res)[checks.SubnetIPCapacity], m)
+			}
+		}
+		if n := srv.Calls("application-autoscaling:DescribeScalableTargets"); n != 2 {
+			t.Errorf("%d DescribeScalableTargets calls for two events, want 2", n)
+		}
+	})
+	t.Run("endpoint config", func(t *testing.T) {
+		h, srv := account(t, "autoscaled-endpoint", nil)
+		res := handle(t, h, cloudtrail.Call{Kind: cloudtrail.KindCreateEndpointConfig, Name: "CreateEndpointConfig", Source: cloudtrail.SourceSageMaker,
+			Account: "111122223333", Region: "us-east-1",
+			CreateEndpointConfig: &cloudtrail.CreateEndpointConfig{EndpointConfigName: "scoring-config-v1"}})
+		if m := message(res, checks.SubnetIPCapacity); statuses(res)[checks.SubnetIPCapacity] != report.StatusPass || !strings.Contains(m, "needs 4 free IPs for 2 instances") {
+			t.Errorf("subnet-ip-capacity %s: %s", statuses(res)[checks.SubnetIPCapacity], m)
+		}
+		if n := srv.Calls("application-autoscaling:DescribeScalableTargets"); n != 0 {
+			t.Errorf("%d DescribeScalableTargets calls for an endpoint config", n)
+		}
+	})
+	t.Run("autoscaling denied", func(t *testing.T) {
+		h, _ := account(t, "autoscaled-endpoint", func(sc *awssim.Scenario) {
+			sc.Faults = map[string]awssim.Fault{"application-autoscaling:*": {AccessDenied: true}}
+		})
+		res := handle(t, h, endpoint("scoring-config-v1"))
+		m := message(res, checks.SubnetIPCapacity)
+		if statuses(res)[checks.SubnetIPCapacity] != report.StatusPass || !strings.Contains(m, "needs 4 free IPs for 2 instances") ||
+			!strings.Contains(m, "the autoscaling max could not be read") || !strings.Contains(m, "AccessDeniedException") {
+			t.Errorf("subnet-ip-capacity %s: %s", statuses(res)[checks.SubnetIPCapacity], m)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -44,4 +45,11 @@ type S3API interface {
 // IAMAPI simulates a role's permissions.
 type IAMAPI interface {
 	SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+}
+
+// AutoScalingAPI reads Application Auto Scaling's scalable targets (the
+// endpoint variants registered for autoscaling, with their MaxCapacity).
+// It is DescribeScalableTargetsAPIClient, so the SDK's paginator takes it.
+type AutoScalingAPI interface {
+	DescribeScalableTargets(context.Context, *applicationautoscaling.DescribeScalableTargetsInput, ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalableTargetsOutput, error)
 }

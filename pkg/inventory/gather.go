@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -25,6 +27,10 @@ type Gatherer struct {
 	EC2       EC2API
 	S3        S3API
 	IAM       IAMAPI
+	// AutoScaling is optional: with it, an endpoint's models are counted
+	// with the autoscaling max of their variants; nil keeps the variants'
+	// initial instance counts.
+	AutoScaling AutoScalingAPI
 
 	Account   string
 	Region    string
@@ -69,21 +75,16 @@ func (g *Gatherer) Models(ctx context.Context, reqs []ModelRequest) *Snapshot {
 }
 
 // EndpointConfig gathers the state of every model of an endpoint config,
-// each with the instance count its variants give it.
+// each with the instance count its variants give it. A config has no
+// endpoint yet, so no autoscaling: the variants' InitialInstanceCount.
 func (g *Gatherer) EndpointConfig(ctx context.Context, name string) *Snapshot {
-	s := g.newSnapshot()
-	reqs, err := g.configModels(ctx, name)
-	if err != nil {
-		s.ModelErrs["endpoint config "+name] = err
-		return s
-	}
-	s.Models = g.describeModels(ctx, s, reqs)
-	g.gatherPlacement(ctx, s, true)
-	return s
+	return g.endpointConfig(ctx, name, "")
 }
 
 // Endpoint gathers the state behind an endpoint: its endpoint config (read
-// from the endpoint when configName, CloudTrail's hint, is empty).
+// from the endpoint when configName, CloudTrail's hint, is empty). A model
+// is counted with max(InitialInstanceCount, autoscaling MaxCapacity) of
+// each variant that uses it, when g.AutoScaling is set.
 func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string) *Snapshot {
 	if configName == "" {
 		out, err := g.SageMaker.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(endpointName)})
@@ -94,10 +95,42 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 		}
 		configName = aws.ToString(out.EndpointConfigName)
 	}
-	s := g.EndpointConfig(ctx, configName)
+	s := g.endpointConfig(ctx, configName, endpointName)
 	for i := range s.Models {
 		s.Models[i].Via = "endpoint " + endpointName + " (config " + configName + ")"
 	}
+	return s
+}
+
+// endpointConfig gathers the models of config; when endpoint is set, the
+// autoscaling maxima of its variants are read beside the models (one
+// DescribeScalableTargets, no extra round trip).
+func (g *Gatherer) endpointConfig(ctx context.Context, config, endpoint string) *Snapshot {
+	s := g.newSnapshot()
+	variants, err := g.configVariants(ctx, config)
+	if err != nil {
+		s.ModelErrs["endpoint config "+config] = err
+		return s
+	}
+	var scaling *variantScaling
+	var wg sync.WaitGroup
+	if endpoint != "" && g.AutoScaling != nil && len(variants) > 0 {
+		wg.Go(func() { scaling = g.variantMaxima(ctx, endpoint, variants) })
+	}
+	s.Models = g.describeModels(ctx, s, modelRequests(config, variants, nil))
+	wg.Wait()
+	if scaling != nil {
+		byModel := map[string]ModelRequest{}
+		for _, r := range modelRequests(config, variants, scaling) {
+			byModel[strings.ToLower(r.Name)] = r
+		}
+		for i := range s.Models {
+			if r, ok := byModel[strings.ToLower(s.Models[i].Name)]; ok {
+				s.Models[i].Instances, s.Models[i].InstancesFrom = r.Instances, r.InstancesFrom
+			}
+		}
+	}
+	g.gatherPlacement(ctx, s, true)
 	return s
 }
 
@@ -236,26 +269,118 @@ func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
 	return g.describeModels(ctx, s, reqs)
 }
 
-// configModels reads an endpoint config's variants: each model with the
-// instances its variants start with.
-func (g *Gatherer) configModels(ctx context.Context, name string) ([]ModelRequest, error) {
+// variantUse is one production variant of an endpoint config.
+type variantUse struct {
+	variant, model string
+	initial        int
+}
+
+// configVariants reads an endpoint config's variants: each one's model and
+// the instances it starts with.
+func (g *Gatherer) configVariants(ctx context.Context, name string) ([]variantUse, error) {
 	out, err := g.SageMaker.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)})
 	if err != nil {
 		return nil, fmt.Errorf("describe endpoint config %s: %w", name, err)
 	}
-	var reqs []ModelRequest
+	var vs []variantUse
 	for _, v := range out.ProductionVariants {
-		model := aws.ToString(v.ModelName)
-		n := int(aws.ToInt32(v.InitialInstanceCount))
-		from := fmt.Sprintf("endpoint config %s variant %s", name, aws.ToString(v.VariantName))
-		if i := slices.IndexFunc(reqs, func(r ModelRequest) bool { return r.Name == model }); i >= 0 {
-			reqs[i].Instances += n
-			reqs[i].InstancesFrom += ", " + aws.ToString(v.VariantName)
-			continue
-		}
-		reqs = append(reqs, ModelRequest{Name: model, Instances: n, InstancesFrom: from, Via: "endpoint config " + name})
+		vs = append(vs, variantUse{variant: aws.ToString(v.VariantName), model: aws.ToString(v.ModelName), initial: int(aws.ToInt32(v.InitialInstanceCount))})
 	}
-	return reqs, nil
+	return vs, nil
+}
+
+// variantScaling is what Application Auto Scaling says of an endpoint's
+// variants: the MaxCapacity of those registered, or why it could not be read.
+type variantScaling struct {
+	endpoint string
+	max      map[string]int // variant → MaxCapacity
+	err      error
+}
+
+// SageMakerVariantResourceID is the Application Auto Scaling resource id of
+// an endpoint variant.
+func SageMakerVariantResourceID(endpoint, variant string) string {
+	return "endpoint/" + endpoint + "/variant/" + variant
+}
+
+// variantMaxima reads the scalable targets of the endpoint's variants (one
+// DescribeScalableTargets: an endpoint has at most 10 variants).
+func (g *Gatherer) variantMaxima(ctx context.Context, endpoint string, vs []variantUse) *variantScaling {
+	sc := &variantScaling{endpoint: endpoint, max: map[string]int{}}
+	variantOf := map[string]string{}
+	var ids []string
+	for _, v := range vs {
+		id := SageMakerVariantResourceID(endpoint, v.variant)
+		if _, dup := variantOf[id]; !dup {
+			variantOf[id] = v.variant
+			ids = append(ids, id)
+		}
+	}
+	p := applicationautoscaling.NewDescribeScalableTargetsPaginator(g.AutoScaling, &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace:  aastypes.ServiceNamespaceSagemaker,
+		ResourceIds:       ids,
+		ScalableDimension: aastypes.ScalableDimensionSageMakerVariantDesiredInstanceCount,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			// All or nothing: a partial answer would mix two counts.
+			sc.max, sc.err = nil, fmt.Errorf("describe scalable targets of endpoint %s: %w", endpoint, err)
+			return sc
+		}
+		for _, t := range page.ScalableTargets {
+			if v, ok := variantOf[aws.ToString(t.ResourceId)]; ok && t.MaxCapacity != nil {
+				sc.max[v] = int(aws.ToInt32(t.MaxCapacity))
+			}
+		}
+	}
+	return sc
+}
+
+// modelRequests turns a config's variants into one request per model, with
+// the instances summed over the variants that use it: each variant counts
+// max(InitialInstanceCount, its autoscaling MaxCapacity) when scaling
+// (nil: not read) knows it.
+func modelRequests(config string, vs []variantUse, scaling *variantScaling) []ModelRequest {
+	type use struct {
+		req     ModelRequest
+		names   []string // variant names
+		parts   []string // each variant's count and where it comes from
+		autoMax bool     // some variant is counted with its autoscaling max
+	}
+	var uses []*use
+	for _, v := range vs {
+		i := slices.IndexFunc(uses, func(u *use) bool { return u.req.Name == v.model })
+		if i < 0 {
+			uses = append(uses, &use{req: ModelRequest{Name: v.model, Via: "endpoint config " + config}})
+			i = len(uses) - 1
+		}
+		u := uses[i]
+		n, part := v.initial, fmt.Sprintf("variant %s: %d, initial", v.variant, v.initial)
+		if scaling != nil {
+			if m, ok := scaling.max[v.variant]; ok && m > v.initial {
+				n, part, u.autoMax = m, fmt.Sprintf("autoscaling max of variant %s: %d, initial %d", v.variant, m, v.initial), true
+			}
+		}
+		u.req.Instances += n
+		u.names = append(u.names, v.variant)
+		u.parts = append(u.parts, part)
+	}
+	reqs := make([]ModelRequest, 0, len(uses))
+	for _, u := range uses {
+		r := u.req
+		switch {
+		case u.autoMax:
+			r.InstancesFrom = fmt.Sprintf("endpoint %s, config %s: %s", scaling.endpoint, config, strings.Join(u.parts, "; "))
+		default:
+			r.InstancesFrom = fmt.Sprintf("endpoint config %s variant %s", config, strings.Join(u.names, ", "))
+			if scaling != nil && scaling.err != nil {
+				r.InstancesFrom += "; the autoscaling max could not be read, so the initial count is used (" + scaling.err.Error() + ")"
+			}
+		}
+		reqs = append(reqs, r)
+	}
+	return reqs
 }
 
 // gatherSubnetsAndGroups is the second round trip: everything that needs

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -29,19 +30,29 @@ const (
 
 func start(t *testing.T, pageSize int) (*inventory.Gatherer, *awssim.Server) {
 	t.Helper()
-	sc, err := scenarios.Load("demo")
+	return startScenario(t, "demo", func(sc *awssim.Scenario) { sc.PageSize = pageSize })
+}
+
+// startScenario serves the named scenario (changed by mutate, if given) to
+// a gatherer with every client.
+func startScenario(t *testing.T, name string, mutate func(*awssim.Scenario)) (*inventory.Gatherer, *awssim.Server) {
+	t.Helper()
+	sc, err := scenarios.Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.PageSize = pageSize
+	if mutate != nil {
+		mutate(sc)
+	}
 	srv, url := awssim.Start(t, sc)
 	cfg := awssim.TestConfig(url, "us-east-1")
 	return &inventory.Gatherer{
-		SageMaker: sagemaker.NewFromConfig(cfg),
-		EC2:       ec2.NewFromConfig(cfg),
-		S3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		IAM:       iam.NewFromConfig(cfg),
-		Account:   "111122223333", Region: "us-east-1",
+		SageMaker:   sagemaker.NewFromConfig(cfg),
+		EC2:         ec2.NewFromConfig(cfg),
+		S3:          s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		IAM:         iam.NewFromConfig(cfg),
+		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		Account:     "111122223333", Region: "us-east-1",
 		ModelTags:  true,
 		ENIActions: []string{"ec2:CreateNetworkInterface", "ec2:DescribeVpcs"},
 	}, srv
@@ -118,6 +129,88 @@ func TestEndpointConfigUsesVariantInstanceCounts(t *testing.T) {
 	}
 	if s.VPCs[churnVPC] == nil {
 		t.Errorf("churn VPC not gathered: %v", s.VPCs)
+	}
+}
+
+// The autoscaled-endpoint scenario: scoring-endpoint runs scoring-v1 on
+// variant AllTraffic, 2 instances at first, registered with Application
+// Auto Scaling up to 20.
+const (
+	scoringEndpoint = "scoring-endpoint"
+	scoringConfig   = "scoring-config-v1"
+	describeTargets = "application-autoscaling:DescribeScalableTargets"
+)
+
+func TestEndpointCountsTheAutoscalingMax(t *testing.T) {
+	g, srv := startScenario(t, "autoscaled-endpoint", nil)
+	for _, config := range []string{scoringConfig, ""} { // from CloudTrail, or read from the endpoint
+		before := srv.Calls(describeTargets)
+		s := g.Endpoint(context.Background(), scoringEndpoint, config)
+		if len(s.Models) != 1 || len(s.ModelErrs) != 0 {
+			t.Fatalf("models %+v, errs %v", s.Models, s.ModelErrs)
+		}
+		m := s.Models[0]
+		if m.Instances != 20 || !strings.Contains(m.InstancesFrom, "autoscaling max of variant AllTraffic: 20, initial 2") ||
+			!strings.Contains(m.InstancesFrom, "endpoint "+scoringEndpoint) || !strings.Contains(m.Via, scoringEndpoint) {
+			t.Errorf("config %q: instances %d from %q via %q", config, m.Instances, m.InstancesFrom, m.Via)
+		}
+		if n := srv.Calls(describeTargets) - before; n != 1 {
+			t.Errorf("%d DescribeScalableTargets calls, want 1", n)
+		}
+	}
+
+	// An endpoint config has no endpoint yet: its initial count, no call.
+	before := srv.Calls(describeTargets)
+	s := g.EndpointConfig(context.Background(), scoringConfig)
+	if len(s.Models) != 1 || s.Models[0].Instances != 2 || s.Models[0].InstancesFrom != "endpoint config "+scoringConfig+" variant AllTraffic" {
+		t.Errorf("endpoint config: %+v", s.Models)
+	}
+	// Without the client, the initial count as before.
+	g.AutoScaling = nil
+	s = g.Endpoint(context.Background(), scoringEndpoint, scoringConfig)
+	if len(s.Models) != 1 || s.Models[0].Instances != 2 || strings.Contains(s.Models[0].InstancesFrom, "autoscaling") {
+		t.Errorf("no autoscaling client: %+v", s.Models)
+	}
+	if n := srv.Calls(describeTargets) - before; n != 0 {
+		t.Errorf("%d DescribeScalableTargets calls for a config and a gatherer without the client", n)
+	}
+}
+
+// TestEndpointSumsVariants: two variants of one model, one autoscaled and
+// one not, count 20 + 1.
+func TestEndpointSumsVariants(t *testing.T) {
+	g, _ := startScenario(t, "autoscaled-endpoint", func(sc *awssim.Scenario) {
+		sc.EndpointConfigs[0].Variants = append(sc.EndpointConfigs[0].Variants, awssim.Variant{Name: "Canary", Model: "scoring-v1", InitialInstanceCount: 1})
+	})
+	s := g.Endpoint(context.Background(), scoringEndpoint, scoringConfig)
+	if len(s.Models) != 1 {
+		t.Fatalf("models %+v, errs %v", s.Models, s.ModelErrs)
+	}
+	m := s.Models[0]
+	want := "endpoint scoring-endpoint, config scoring-config-v1: autoscaling max of variant AllTraffic: 20, initial 2; variant Canary: 1, initial"
+	if m.Instances != 21 || m.InstancesFrom != want {
+		t.Errorf("instances %d from %q, want 21 from %q", m.Instances, m.InstancesFrom, want)
+	}
+}
+
+// TestEndpointAutoscalingDenied: a failed DescribeScalableTargets keeps the
+// initial count, says why, and hides nothing else.
+func TestEndpointAutoscalingDenied(t *testing.T) {
+	g, srv := startScenario(t, "autoscaled-endpoint", nil)
+	if err := srv.SetFault(describeTargets, awssim.Fault{AccessDenied: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := g.Endpoint(context.Background(), scoringEndpoint, scoringConfig)
+	if len(s.Models) != 1 || len(s.ModelErrs) != 0 {
+		t.Fatalf("models %+v, errs %v", s.Models, s.ModelErrs)
+	}
+	m := s.Models[0]
+	if m.Instances != 2 || !strings.Contains(m.InstancesFrom, "endpoint config "+scoringConfig+" variant AllTraffic") ||
+		!strings.Contains(m.InstancesFrom, "the autoscaling max could not be read") || !strings.Contains(m.InstancesFrom, "AccessDeniedException") {
+		t.Errorf("instances %d from %q", m.Instances, m.InstancesFrom)
+	}
+	if !s.Subnets.OK() || !s.SecurityGroups.OK() || len(s.VPCs) != 1 {
+		t.Errorf("the denied call hid other facts: subnets %v, groups %v, vpcs %d", s.Subnets.Err, s.SecurityGroups.Err, len(s.VPCs))
 	}
 }
 

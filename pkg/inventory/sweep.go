@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 )
@@ -96,15 +98,28 @@ type EndpointUsage struct {
 	// Err joins what could not be read: the listing, or single endpoints
 	// and configs (whose models then keep the default instance count).
 	Err error
+	// Autoscaled counts the variants counted with their autoscaling max
+	// (above their current count); ScalingErr says why the autoscaling
+	// limits could not be read (the current counts are then used).
+	Autoscaled int
+	ScalingErr error
 }
 
 // InServiceEndpoints lists the endpoints InService (ListEndpoints, 100 a
 // page), reads each one (DescribeEndpoint: its config and the current
 // instance count of each variant) and each distinct config once
 // (DescribeEndpointConfig: the model of each variant), with g.Concurrency
-// calls at most at once.
+// calls at most at once. With g.AutoScaling, the SageMaker scalable
+// targets are listed beside the endpoints (DescribeScalableTargets, 50 a
+// page, whatever the number of endpoints), and a variant counts
+// max(current, autoscaling MaxCapacity) instances.
 func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 	u := EndpointUsage{Models: map[string]ModelRequest{}}
+	var maxima map[string]int
+	var scaling sync.WaitGroup
+	if g.AutoScaling != nil {
+		scaling.Go(func() { maxima, u.ScalingErr = g.sageMakerVariantMaxima(ctx) })
+	}
 	var names []string
 	p := sagemaker.NewListEndpointsPaginator(g.SageMaker, &sagemaker.ListEndpointsInput{
 		MaxResults: aws.Int32(100), StatusEquals: smtypes.EndpointStatusInService,
@@ -112,6 +127,7 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
+			scaling.Wait()
 			u.Err = fmt.Errorf("list endpoints: %w", err)
 			return u
 		}
@@ -168,6 +184,7 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 	for i, c := range configs {
 		byName[configNames[i]] = c
 	}
+	scaling.Wait()
 
 	var errs []error
 	for i, e := range eps {
@@ -188,9 +205,15 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 			key := strings.ToLower(model)
 			r := u.Models[key]
 			from := fmt.Sprintf("endpoint %s (config %s) variant %s: %d", names[i], e.config, variant, n)
+			first := "current instances of " + from
+			if m, ok := maxima[SageMakerVariantResourceID(names[i], variant)]; ok && m > n {
+				from = fmt.Sprintf("autoscaling max of variant %s of endpoint %s (config %s): %d, now %d", variant, names[i], e.config, m, n)
+				first, n = from, m
+				u.Autoscaled++
+			}
 			switch {
 			case r.Instances == 0:
-				r = ModelRequest{Name: model, Instances: n, InstancesFrom: "current instances of " + from, Via: "endpoint " + names[i] + " (config " + e.config + ")"}
+				r = ModelRequest{Name: model, Instances: n, InstancesFrom: first, Via: "endpoint " + names[i] + " (config " + e.config + ")"}
 			case strings.Count(r.InstancesFrom, ";") < 2:
 				r.Instances += n
 				r.InstancesFrom += "; " + from
@@ -205,4 +228,26 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 	}
 	u.Err = errors.Join(errs...)
 	return u
+}
+
+// sageMakerVariantMaxima lists the account's SageMaker scalable targets (a
+// dimension filter needs resource ids, so the whole namespace) and returns
+// the MaxCapacity of each endpoint variant, by resource id.
+func (g *Gatherer) sageMakerVariantMaxima(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	p := applicationautoscaling.NewDescribeScalableTargetsPaginator(g.AutoScaling, &applicationautoscaling.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceSagemaker,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe scalable targets: %w", err)
+		}
+		for _, t := range page.ScalableTargets {
+			if t.ScalableDimension == aastypes.ScalableDimensionSageMakerVariantDesiredInstanceCount && t.MaxCapacity != nil {
+				out[aws.ToString(t.ResourceId)] = int(aws.ToInt32(t.MaxCapacity))
+			}
+		}
+	}
+	return out, nil
 }

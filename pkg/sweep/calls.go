@@ -84,8 +84,11 @@ func (c *Calls) record(op string, throttled bool) {
 // opKey names the operation as awssim and IAM do: "sagemaker:DescribeModel".
 func opKey(ctx context.Context) string {
 	svc := strings.ToLower(strings.ReplaceAll(awsmiddleware.GetServiceID(ctx), " ", ""))
-	if svc == "eventbridge" {
+	switch svc {
+	case "eventbridge":
 		svc = "events"
+	case "applicationautoscaling":
+		svc = "application-autoscaling"
 	}
 	return svc + ":" + awsmiddleware.GetOperationName(ctx)
 }

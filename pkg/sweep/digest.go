@@ -67,6 +67,9 @@ type PassInfo struct {
 type EndpointCounts struct {
 	InService int `json:"in_service"`
 	Configs   int `json:"configs"`
+	// Autoscaled counts the variants whose models are checked with their
+	// autoscaling max rather than their current instance count.
+	Autoscaled int `json:"autoscaled_variants"`
 }
 
 // FindingCounts count the failing and unverified checks. A finding is one

@@ -1,19 +1,11 @@
 package sweep_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,19 +30,17 @@ const (
 	stateKey    = "sweep/state.json"
 )
 
-// env is a simulated account served with an S3 object store in front for
-// the sweep state (awssim serves S3 GetBucketPolicy only; objects is the
-// smallest faithful GetObject/PutObject for one bucket), and the real SDK
-// clients pointed at it with the sweep's retryer and call counter.
+// env is a simulated account, the sweep's state bucket included, and the
+// real SDK clients pointed at it with the sweep's retryer and call counter.
 type env struct {
 	sim     *awssim.Server
-	objects *objectStore
 	clients *app.Clients
 	calls   *sweep.Calls
 }
 
-// newEnv serves sc. backoff replaces the retryer's backoff (nil: the
-// SDK's exponential backoff with jitter, as in production).
+// newEnv serves sc with the state bucket added. backoff replaces the
+// retryer's backoff (nil: the SDK's exponential backoff with jitter, as in
+// production).
 func newEnv(t testing.TB, sc *awssim.Scenario, backoff retry.BackoffDelayer) *env {
 	t.Helper()
 	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
@@ -59,16 +49,11 @@ func newEnv(t testing.TB, sc *awssim.Scenario, backoff retry.BackoffDelayer) *en
 	t.Setenv("AWS_CA_BUNDLE", "")
 	os.Unsetenv("AWS_CA_BUNDLE")
 	sc.Topics = append(sc.Topics, awssim.Topic{Name: "vpcguard"})
-	sim, err := awssim.NewServer(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objects := &objectStore{bucket: stateBucket, next: sim, objects: map[string][]byte{}}
-	hs := httptest.NewServer(objects) // 127.0.0.1
-	t.Cleanup(hs.Close)
+	sc.Buckets = append(sc.Buckets, awssim.Bucket{Name: stateBucket})
+	sim, url := awssim.Start(t, sc)
 
 	calls := sweep.NewCalls()
-	cfg := awssim.TestConfig(hs.URL, sweepsim.Region)
+	cfg := awssim.TestConfig(url, sweepsim.Region)
 	cfg.Retryer = func() aws.Retryer {
 		if backoff == nil {
 			return sweep.NewRetryer(sweep.DefaultMaxAttempts)
@@ -80,7 +65,7 @@ func newEnv(t testing.TB, sc *awssim.Scenario, backoff retry.BackoffDelayer) *en
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sim, objects: objects, clients: clients, calls: calls}
+	return &env{sim: sim, clients: clients, calls: calls}
 }
 
 var noBackoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
@@ -99,7 +84,7 @@ func (e *env) sweeper(cfg config.Config, opts sweep.Options) *sweep.Sweeper {
 	r.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	return &sweep.Sweeper{
 		Gatherer: inventory.Gatherer{
-			SageMaker: e.clients.SageMaker, EC2: e.clients.EC2, S3: e.clients.S3, IAM: e.clients.IAM,
+			SageMaker: e.clients.SageMaker, EC2: e.clients.EC2, S3: e.clients.S3, IAM: e.clients.IAM, AutoScaling: e.clients.AutoScaling,
 			Region: e.clients.Region, Partition: e.clients.Partition, ENIActions: checks.ENIActions(),
 		},
 		Config:     cfg,
@@ -116,8 +101,8 @@ func (e *env) sweeper(cfg config.Config, opts sweep.Options) *sweep.Sweeper {
 // state decodes the saved state object.
 func (e *env) state(t *testing.T) *sweep.State {
 	t.Helper()
-	b := e.objects.get(stateKey)
-	if b == nil {
+	b, ok := e.sim.Object(stateBucket, stateKey)
+	if !ok {
 		t.Fatal("no state object was saved")
 	}
 	var st sweep.State
@@ -125,6 +110,15 @@ func (e *env) state(t *testing.T) *sweep.State {
 		t.Fatalf("state object: %v\n%s", err, b)
 	}
 	return &st
+}
+
+// putState stores st as the state object, as a run before would have.
+func (e *env) putState(t *testing.T, st sweep.State) {
+	t.Helper()
+	store := sweep.S3Store{Client: e.clients.S3, Bucket: stateBucket, Key: stateKey}
+	if err := store.Save(context.Background(), &st); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // ec2Writes are the EC2 writes the simulated account received.
@@ -157,95 +151,4 @@ func status(r report.Result, check string) report.Status {
 		}
 	}
 	return ""
-}
-
-// objectStore serves S3 GetObject and PutObject (path style) for one
-// bucket, as S3 answers them, and passes every other request to next.
-type objectStore struct {
-	bucket  string
-	next    http.Handler
-	mu      sync.Mutex
-	objects map[string][]byte
-	gets    int
-	puts    int
-}
-
-func (o *objectStore) get(key string) []byte {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.objects[key]
-}
-
-func (o *objectStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/"+o.bucket+"/")
-	if !ok || rest == "" || r.URL.RawQuery != "" && !strings.HasPrefix(r.URL.RawQuery, "x-id=") {
-		o.next.ServeHTTP(w, r)
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	w.Header().Set("x-amz-request-id", "objectstore")
-	switch r.Method {
-	case http.MethodGet:
-		o.gets++
-		b, ok := o.objects[rest]
-		if !ok {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
-				`<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>%s</Key><RequestId>objectstore</RequestId></Error>`, rest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(b)))
-		w.Write(b)
-	case http.MethodPut:
-		o.puts++
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") {
-			if body, err = unchunk(body); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-		}
-		o.objects[rest] = body
-		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(body)))
-		w.WriteHeader(http.StatusOK)
-	default:
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	}
-}
-
-// unchunk decodes an aws-chunked body (hex size[;ext] CRLF data CRLF …
-// 0 CRLF trailers CRLF).
-func unchunk(b []byte) ([]byte, error) {
-	var out []byte
-	r := bufio.NewReader(bytes.NewReader(b))
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil, fmt.Errorf("aws-chunked: %w", err)
-		}
-		sizeHex, _, _ := strings.Cut(strings.TrimSpace(line), ";")
-		n, err := strconv.ParseInt(sizeHex, 16, 64)
-		if err != nil {
-			return nil, fmt.Errorf("aws-chunked size %q: %w", line, err)
-		}
-		if n == 0 {
-			return out, nil
-		}
-		chunk := make([]byte, n)
-		if _, err := io.ReadFull(r, chunk); err != nil {
-			return nil, err
-		}
-		out = append(out, chunk...)
-		if _, err := r.ReadString('\n'); err != nil {
-			return nil, err
-		}
-	}
 }

@@ -83,7 +83,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	}
 	s := &Sweeper{
 		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
 			Region: clients.Region, Partition: clients.Partition, ENIActions: checks.ENIActions(),
 		},
 		Config:     cfg,

@@ -4,7 +4,7 @@
 // vpcguard was deployed.
 //
 // One run lists every model (ListModels) and the in-service endpoints (for
-// instance counts), describes the models in name order with bounded
+// instance counts, raised to the variants' autoscaling max), describes the models in name order with bounded
 // concurrency, gathers the state of their subnets, groups, roles, buckets
 // and VPCs once (calls grow with the models plus a constant per VPC, never
 // models × VPCs), runs the checks per VPC, plans or applies the repairs as
@@ -177,6 +177,9 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		note("some in-service endpoints could not be read; the models they use are checked with %d instance(s) (VPCGUARD_EXPECTED_INSTANCES): %v",
 			s.expectedInstances(), usage.Err)
 	}
+	if usage.ScalingErr != nil {
+		note("the endpoints' autoscaling limits could not be read; the models they host are checked with their current instance counts: %v", usage.ScalingErr)
+	}
 	for i := range d.models {
 		s.setInstances(&d.models[i], usage)
 	}
@@ -271,7 +274,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	}
 	sum.State = s.stateNote(stateOK)
 
-	sum.Endpoints = EndpointCounts{InService: usage.Endpoints, Configs: usage.Configs}
+	sum.Endpoints = EndpointCounts{InService: usage.Endpoints, Configs: usage.Configs, Autoscaled: usage.Autoscaled}
 	sum.tally(results, groups, s.Options.top())
 	sum.Results = results
 	sum.Elapsed = millis(time.Since(t0))
@@ -373,11 +376,14 @@ func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []s
 	return d
 }
 
-// setInstances gives m the instances its in-service endpoints run, or the
-// configured default when none uses it.
+// setInstances gives m the instances its in-service endpoints run (or may
+// run: the autoscaling max), or the configured default when none uses it.
 func (s *Sweeper) setInstances(m *inventory.Model, u inventory.EndpointUsage) {
 	if r, ok := u.Models[strings.ToLower(m.Name)]; ok {
 		m.Instances, m.InstancesFrom, m.Via = r.Instances, r.InstancesFrom, r.Via
+		if u.ScalingErr != nil {
+			m.InstancesFrom += "; the autoscaling max could not be read (see the sweep's notes)"
+		}
 		return
 	}
 	m.Instances = s.expectedInstances()

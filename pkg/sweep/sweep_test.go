@@ -88,6 +88,7 @@ func TestSweepSmallAccount(t *testing.T) {
 		"ec2:DescribeVpcAttribute": 20, "ec2:DescribeFlowLogs": 10, "ec2:DescribeNatGateways": 10,
 		"ec2:DescribeSubnets": 1, "ec2:DescribeSecurityGroups": 1, "ec2:DescribeDhcpOptions": 1, "ec2:DescribePrefixLists": 1,
 		"iam:SimulatePrincipalPolicy": sweepsim.Roles, "s3:GetBucketPolicy": sweepsim.Buckets,
+		"application-autoscaling:DescribeScalableTargets": 1,
 	} {
 		if st.Calls[op] != n {
 			t.Errorf("%s: %d calls, want %d", op, st.Calls[op], n)
@@ -183,6 +184,66 @@ func TestSweepChanges(t *testing.T) {
 	if !strings.Contains(sum.Digest.Body, "Resolved: ") || !strings.Contains(sum.Digest.Body, checks.S3EndpointPresent+" (high, failing): "+sweepsim.VPCID(0)) {
 		t.Errorf("digest:\n%s", sum.Digest.Body)
 	}
+}
+
+// TestSweepAutoscalingMax: an endpoint registered with Application Auto
+// Scaling counts its variant's MaxCapacity. endpoint-00002 hosts model-00010
+// in VPC 4 (compliant, two /24 subnets: 502 free IPs) with 2 instances
+// now, but may scale to 300 (600 IPs); endpoint-00003 may scale to 3. The
+// targets are listed for the whole namespace, page by page, whatever the
+// number of endpoints.
+func TestSweepAutoscalingMax(t *testing.T) {
+	generate := func() *awssim.Scenario {
+		sc := sweepsim.Generate(sweepsim.Options{Models: 40, VPCs: 6, Endpoints: 8})
+		sc.ScalableTargets = []awssim.ScalableTarget{
+			{ResourceID: "endpoint/endpoint-00002/variant/AllTraffic", MinCapacity: awssim.Ptr(int32(2)), MaxCapacity: 300},
+			{ResourceID: "endpoint/endpoint-00003/variant/AllTraffic", MaxCapacity: 3},
+		}
+		sc.PageSizes = map[string]int{"application-autoscaling:DescribeScalableTargets": 1}
+		return sc
+	}
+	t.Run("read", func(t *testing.T) {
+		e := newEnv(t, generate(), noBackoff)
+		sum, err := e.sweeper(reportConfig(), sweep.Options{Concurrency: 4}).Run(context.Background(), sweep.Trigger{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := result(t, sum, sweepsim.VPCID(4))
+		var msg string
+		for _, c := range r.Checks {
+			if c.ID == checks.SubnetIPCapacity {
+				msg = c.Message
+			}
+		}
+		if status(r, checks.SubnetIPCapacity) != report.StatusFail || !strings.Contains(msg, "needs 600 free IPs for 300 instances") ||
+			!strings.Contains(msg, "autoscaling max of variant AllTraffic of endpoint endpoint-00002 (config cfg-00002): 300, now 2") {
+			t.Errorf("VPC 4 subnet-ip-capacity %s: %s", status(r, checks.SubnetIPCapacity), msg)
+		}
+		if status(result(t, sum, sweepsim.VPCID(3)), checks.SubnetIPCapacity) != report.StatusPass {
+			t.Error("VPC 3: 3 instances fit")
+		}
+		if sum.Endpoints.InService != 8 || sum.Endpoints.Autoscaled != 2 || len(sum.Notes) != 0 {
+			t.Errorf("endpoints %+v, notes %v", sum.Endpoints, sum.Notes)
+		}
+		if n := e.sim.Calls("application-autoscaling:DescribeScalableTargets"); n != 2 || sum.API.ByOperation["application-autoscaling:DescribeScalableTargets"] != 2 {
+			t.Errorf("%d DescribeScalableTargets calls (summary: %d), want 2 pages of 1", n, sum.API.ByOperation["application-autoscaling:DescribeScalableTargets"])
+		}
+	})
+	t.Run("denied", func(t *testing.T) {
+		sc := generate()
+		sc.Faults = map[string]awssim.Fault{"application-autoscaling:*": {AccessDenied: true}}
+		e := newEnv(t, sc, noBackoff)
+		sum, err := e.sweeper(reportConfig(), sweep.Options{Concurrency: 4}).Run(context.Background(), sweep.Trigger{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status(result(t, sum, sweepsim.VPCID(4)), checks.SubnetIPCapacity) != report.StatusPass || !sum.Coverage.PassComplete {
+			t.Errorf("VPC 4: the current 2 instances fit; coverage %+v", sum.Coverage)
+		}
+		if len(sum.Notes) != 1 || !strings.Contains(sum.Notes[0], "autoscaling limits could not be read") || !strings.Contains(sum.Notes[0], "AccessDeniedException") {
+			t.Errorf("notes %v", sum.Notes)
+		}
+	})
 }
 
 // TestSweepPaginatesListModels: ListModels pages of 7 still give every model.
@@ -352,8 +413,7 @@ func TestSweepRemediateMode(t *testing.T) {
 
 	// A pass in progress: this run continues after model-00004.
 	st := sweep.State{Version: sweep.StateVersion, Current: &sweep.Pass{ID: "p", Started: time.Now().UTC(), Runs: 1, Models: 5, Cursor: sweepsim.ModelName(4), Findings: sweep.Findings{}}}
-	b, _ := json.Marshal(st)
-	e.objects.objects[stateKey] = b
+	e.putState(t, st)
 	partial, err := s.Run(context.Background(), sweep.Trigger{})
 	if err != nil {
 		t.Fatal(err)
@@ -391,5 +451,68 @@ func TestSweepRemediateMode(t *testing.T) {
 	// Tags were read for the models of the VPCs with a repair planned only.
 	if n := e.sim.Calls("sagemaker:ListTags"); n != 25+30 {
 		t.Errorf("ListTags calls = %d, want 55 (the 25 models of the first run, the 30 of the second)", n)
+	}
+}
+
+// TestSweepStateInS3: the cursor's object through awssim's S3. A first run
+// finds no object (NoSuchKey) and saves one; the next reads it back. An
+// unreadable state is reported and never overwritten; a failed save is the
+// run's error.
+func TestSweepStateInS3(t *testing.T) {
+	sc := sweepsim.Generate(sweepsim.Options{Models: 20, VPCs: 2})
+	e := newEnv(t, sc, noBackoff)
+	s := e.sweeper(reportConfig(), sweep.Options{Concurrency: 4})
+	puts := func() (n int, last awssim.Write) {
+		for _, w := range e.sim.Writes() {
+			if w.Service == "s3" && w.Operation == "PutObject" {
+				n, last = n+1, w
+			}
+		}
+		return n, last
+	}
+
+	first, err := s.Run(context.Background(), sweep.Trigger{ID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, w := puts(); n != 1 || w.Error != "" || w.Params["Key"] != stateKey || w.Params["ContentType"] != "application/json" ||
+		first.Delivery.State != "saved to s3://"+stateBucket+"/"+stateKey || e.sim.Calls("s3:GetObject") != 1 {
+		t.Fatalf("first run: %d puts (%+v), state %q, %d gets", n, w, first.Delivery.State, e.sim.Calls("s3:GetObject"))
+	}
+	if st := e.state(t); st.Previous == nil || st.Previous.ID != "run-1" || st.Previous.Models != 20 {
+		t.Errorf("saved state %+v", st)
+	}
+	second, err := s.Run(context.Background(), sweep.Trigger{ID: "run-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Changes == nil || second.Changes.FirstPass || e.state(t).Previous.ID != "run-2" {
+		t.Errorf("second run did not compare with the first: %+v", second.Changes)
+	}
+
+	// Unreadable: reported, the run goes on, nothing overwritten.
+	if err := e.sim.SetFault("s3:GetObject", awssim.Fault{AccessDenied: true}); err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.Run(context.Background(), sweep.Trigger{ID: "run-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := puts(); n != 2 || !strings.Contains(strings.Join(third.Notes, "\n"), "could not be read") ||
+		!strings.Contains(strings.Join(third.Notes, "\n"), "AccessDenied") || e.state(t).Previous.ID != "run-2" {
+		t.Errorf("unreadable state: %d puts, notes %v", n, third.Notes)
+	}
+
+	// A failed save is the run's error, recorded by the account.
+	e.sim.ClearFaults()
+	if err := e.sim.SetFault("s3:PutObject", awssim.Fault{AccessDenied: true}); err != nil {
+		t.Fatal(err)
+	}
+	fourth, err := s.Run(context.Background(), sweep.Trigger{ID: "run-4"})
+	if err == nil || !strings.Contains(err.Error(), "write sweep state") || !strings.HasPrefix(fourth.Delivery.State, "failed: ") {
+		t.Errorf("failed save: err %v, state %q", err, fourth.Delivery.State)
+	}
+	if n, w := puts(); n != 3 || w.Error != "AccessDenied" || !w.Injected {
+		t.Errorf("failed save: %d puts, last %+v", n, w)
 	}
 }

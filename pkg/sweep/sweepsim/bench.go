@@ -85,7 +85,7 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	}
 	s := &sweep.Sweeper{
 		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM,
+			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
 			Region: clients.Region, Partition: clients.Partition, ENIActions: checks.ENIActions(),
 		},
 		Config:     vcfg,
