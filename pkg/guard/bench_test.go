@@ -24,20 +24,10 @@ func BenchmarkCreateModelReport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var worst time.Duration
-	calls := srv.Calls("*")
-	b.ResetTimer()
-	for b.Loop() {
-		start := time.Now()
-		if _, err := h.HandleJSON(context.Background(), raw); err != nil {
-			b.Fatal(err)
-		}
-		worst = max(worst, time.Since(start))
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(worst/latency), "round-trips")
-	b.ReportMetric(float64(worst.Milliseconds()), "worst-ms")
-	b.ReportMetric(float64(srv.Calls("*")-calls)/float64(b.N), "calls/op")
+	measureRoundTrips(b, srv, latency, func() error {
+		_, err := h.HandleJSON(context.Background(), raw)
+		return err
+	})
 }
 
 // BenchmarkCreateEndpointReport is the same measure for a CreateEndpoint of
@@ -54,12 +44,23 @@ func BenchmarkCreateEndpointReport(b *testing.B) {
 	call := cloudtrail.Call{Kind: cloudtrail.KindCreateEndpoint, Name: "CreateEndpoint", Source: cloudtrail.SourceSageMaker,
 		Account: "111122223333", Region: "us-east-1",
 		CreateEndpoint: &cloudtrail.CreateEndpoint{EndpointName: "scoring-endpoint", EndpointConfigName: "scoring-config-v1"}}
+	measureRoundTrips(b, srv, latency, func() error {
+		_, err := h.Handle(context.Background(), call)
+		return err
+	})
+}
+
+// measureRoundTrips runs evaluate b.N times and reports the worst wall
+// time, the sequential round trips it stands for (worst ÷ latency, rounded
+// down) and the AWS calls per evaluation.
+func measureRoundTrips(b *testing.B, srv *awssim.Server, latency time.Duration, evaluate func() error) {
+	b.Helper()
 	var worst time.Duration
 	calls := srv.Calls("*")
 	b.ResetTimer()
 	for b.Loop() {
 		start := time.Now()
-		if _, err := h.Handle(context.Background(), call); err != nil {
+		if err := evaluate(); err != nil {
 			b.Fatal(err)
 		}
 		worst = max(worst, time.Since(start))
