@@ -121,6 +121,12 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		s.Roles[spec.Name] = role
 		roleArns = append(roleArns, role.RoleArn())
 	}
+	// Every function skips the events of every vpcguard role (own-role loop
+	// guard): a repair by modelguard is an EC2 event for endpointguard.
+	for _, spec := range props.Functions {
+		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
+			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)
+	}
 	// The key policy names the function roles: only they (and the account's
 	// administrators, through the default statement) may use the key, and
 	// only through SNS. The roles are named in a condition, not as
@@ -199,7 +205,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	for _, st := range functionStatements(s.Stack, cfg, s.Topic, s.Key, logGroup) {
 		role.AddToPrincipalPolicy(st)
 	}
-	env := functionEnv(s.Stack, cfg, s.Topic, role)
+	env := functionEnv(cfg, s.Topic)
 	if spec.KeepsState {
 		for _, st := range stateStatements(s.StateBucket, sweepStateKey) {
 			role.AddToPrincipalPolicy(st)
@@ -271,8 +277,9 @@ func eventPattern(t Trigger) *awsevents.EventPattern {
 	}
 }
 
-// functionEnv is the VPCGUARD_* contract that pkg/config reads.
-func functionEnv(stack awscdk.Stack, cfg Settings, topic awssns.Topic, role awsiam.Role) *map[string]*string {
+// functionEnv is the VPCGUARD_* contract that pkg/config reads (with
+// VPCGUARD_ROLE_ARN, every vpcguard role, added once all roles exist).
+func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
 	return &map[string]*string{
 		"VPCGUARD_MODE":               jsii.String(cfg.Mode),
 		"VPCGUARD_TOPIC_ARN":          topic.TopicArn(),
@@ -280,9 +287,7 @@ func functionEnv(stack awscdk.Stack, cfg Settings, topic awssns.Topic, role awsi
 		"VPCGUARD_EXPECTED_INSTANCES": jsii.String(strconv.Itoa(cfg.ExpectedInstances)),
 		"VPCGUARD_EXEMPT_TAG":         jsii.String(cfg.ExemptTag),
 		"VPCGUARD_REMEDIATIONS":       jsii.String(cfg.RemediationsEnv()),
-		// The role does not depend on the function, so no cycle.
-		"VPCGUARD_ROLE_ARN":         role.RoleArn(),
-		"VPCGUARD_NOTIFY_COMPLIANT": jsii.String(strconv.FormatBool(cfg.NotifyCompliant)),
+		"VPCGUARD_NOTIFY_COMPLIANT":   jsii.String(strconv.FormatBool(cfg.NotifyCompliant)),
 	}
 }
 

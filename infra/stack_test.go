@@ -38,6 +38,16 @@ func TestEveryFunctionDirectoryIsDeployed(t *testing.T) {
 
 func TestFunctionProperties(t *testing.T) {
 	s := synth(t, map[string]string{"logLevel": "debug", "expectedInstances": "3", "exemptTag": "team:keep", "notifyCompliant": "true"})
+	specs, err := DiscoverFunctions(testRepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every function knows every vpcguard role (the loop guard of issue
+	// #4): a repair by modelguard arrives at endpointguard as an EC2 event.
+	var allRoles []interface{}
+	for _, spec := range specs {
+		allRoles = append(allRoles, map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.Roles[spec.Name]), "Arn"}})
+	}
 	for name, fn := range s.stack.Functions {
 		spec := functionSpecs[name]
 		fnID := s.logicalID(t, fn)
@@ -49,9 +59,8 @@ func TestFunctionProperties(t *testing.T) {
 			"VPCGUARD_EXPECTED_INSTANCES": "3",
 			"VPCGUARD_EXEMPT_TAG":         "team:keep",
 			"VPCGUARD_REMEDIATIONS":       strings.Join(actionIDs, ","),
-			// Its own role: the loop guard of issue #4.
-			"VPCGUARD_ROLE_ARN":         map[string]interface{}{"Fn::GetAtt": []string{roleID, "Arn"}},
-			"VPCGUARD_NOTIFY_COMPLIANT": "true",
+			"VPCGUARD_ROLE_ARN":           map[string]interface{}{"Fn::Join": []interface{}{",", allRoles}},
+			"VPCGUARD_NOTIFY_COMPLIANT":   "true",
 		}
 		want := map[string]interface{}{
 			"Runtime":       "provided.al2023",

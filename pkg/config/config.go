@@ -21,7 +21,7 @@ type Config struct {
 	ExpectedInstances int         // VPCGUARD_EXPECTED_INSTANCES: instances assumed for a bare CreateModel (default 1)
 	ExemptTag         string      // VPCGUARD_EXEMPT_TAG: tag key that exempts a resource from changes (default vpcguard:exempt)
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
-	RoleARN           string      // VPCGUARD_ROLE_ARN: the function's own role; its events are skipped
+	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
 }
 
@@ -41,7 +41,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ExpectedInstances: DefaultExpectedInstances,
 		ExemptTag:         DefaultExemptTag,
 		Remediations:      report.ActionIDs(),
-		RoleARN:           strings.TrimSpace(getenv("VPCGUARD_ROLE_ARN")),
 	}
 	var errs []error
 	bad := func(name, value, want string) {
@@ -94,8 +93,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if cfg.TopicARN != "" && !strings.HasPrefix(cfg.TopicARN, "arn:") {
 		bad("VPCGUARD_TOPIC_ARN", cfg.TopicARN, "want an SNS topic ARN")
 	}
-	if cfg.RoleARN != "" && !strings.HasPrefix(cfg.RoleARN, "arn:") {
-		bad("VPCGUARD_ROLE_ARN", cfg.RoleARN, "want an IAM role ARN")
+	for _, part := range strings.Split(getenv("VPCGUARD_ROLE_ARN"), ",") {
+		arn := strings.TrimSpace(part)
+		switch {
+		case arn == "":
+		case !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":role/"):
+			bad("VPCGUARD_ROLE_ARN", arn, "want IAM role ARNs, comma-separated")
+		default:
+			cfg.RoleARNs = append(cfg.RoleARNs, arn)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
@@ -106,6 +112,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 // Allows reports whether remediation action id may be applied.
 func (c Config) Allows(id string) bool {
 	return c.Mode == report.ModeRemediate && slices.Contains(c.Remediations, id)
+}
+
+// OwnRole reports whether arn is one of vpcguard's own roles.
+func (c Config) OwnRole(arn string) bool {
+	return arn != "" && slices.Contains(c.RoleARNs, arn)
 }
 
 // lookup returns the trimmed value and whether the variable was set at all

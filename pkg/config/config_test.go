@@ -32,7 +32,7 @@ func TestEverySetting(t *testing.T) {
 		"VPCGUARD_EXPECTED_INSTANCES": " 4 ",
 		"VPCGUARD_EXEMPT_TAG":         "team:exempt",
 		"VPCGUARD_REMEDIATIONS":       "add-al-repo-deny, create-s3-gateway-endpoint,add-al-repo-deny",
-		"VPCGUARD_ROLE_ARN":           "arn:aws:iam::111122223333:role/vpcguard-modelguard",
+		"VPCGUARD_ROLE_ARN":           "arn:aws:iam::111122223333:role/vpcguard-modelguard, arn:aws:iam::111122223333:role/vpcguard-endpointguard",
 		"VPCGUARD_NOTIFY_COMPLIANT":   "true",
 	}))
 	if err != nil {
@@ -43,6 +43,9 @@ func TestEverySetting(t *testing.T) {
 	}
 	if want := []string{report.ActionAddALRepoDeny, report.ActionCreateS3GatewayEndpoint}; !slices.Equal(cfg.Remediations, want) {
 		t.Errorf("remediations = %v, want %v", cfg.Remediations, want)
+	}
+	if !cfg.OwnRole("arn:aws:iam::111122223333:role/vpcguard-endpointguard") || cfg.OwnRole("arn:aws:iam::111122223333:role/ml-engineer") || cfg.OwnRole("") {
+		t.Errorf("own roles = %v", cfg.RoleARNs)
 	}
 	if !cfg.Allows(report.ActionAddALRepoDeny) || cfg.Allows(report.ActionAssociateRouteTables) {
 		t.Error("Allows does not follow the allow-list")
@@ -69,11 +72,12 @@ func TestBadValuesAreReportedTogether(t *testing.T) {
 		"VPCGUARD_NOTIFY_COMPLIANT":   "sometimes",
 		"VPCGUARD_TOPIC_ARN":          "my-topic",
 		"VPCGUARD_EXEMPT_TAG":         "aws:reserved",
+		"VPCGUARD_ROLE_ARN":           "arn:aws:iam::111122223333:role/ok,vpcguard-modelguard",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, name := range []string{"VPCGUARD_MODE", "VPCGUARD_EXPECTED_INSTANCES", "VPCGUARD_REMEDIATIONS", "VPCGUARD_NOTIFY_COMPLIANT", "VPCGUARD_TOPIC_ARN", "VPCGUARD_EXEMPT_TAG", `unknown action "delete-endpoint"`} {
+	for _, name := range []string{"VPCGUARD_MODE", "VPCGUARD_EXPECTED_INSTANCES", "VPCGUARD_REMEDIATIONS", "VPCGUARD_NOTIFY_COMPLIANT", "VPCGUARD_TOPIC_ARN", "VPCGUARD_EXEMPT_TAG", `VPCGUARD_ROLE_ARN="vpcguard-modelguard"`, `unknown action "delete-endpoint"`} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -94,6 +94,10 @@ func TestBadInput(t *testing.T) {
 			ctx := detail["userIdentity"].(map[string]any)["sessionContext"].(map[string]any)["sessionIssuer"].(map[string]any)
 			ctx["arn"] = "arn:aws:iam::" + account + ":role/vpcguard-modelguard"
 		}), skipped: "made by vpcguard itself"},
+		{name: "a repair by modelguard, seen by endpointguard", function: "endpointguard", ev: modify("modelguard-repair", func(_, detail map[string]any) {
+			ctx := detail["userIdentity"].(map[string]any)["sessionContext"].(map[string]any)["sessionIssuer"].(map[string]any)
+			ctx["arn"] = "arn:aws:iam::" + account + ":role/vpcguard-modelguard"
+		}), skipped: "made by vpcguard itself"},
 		{name: "call in another region", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "other-region", func(ev, detail map[string]any) {
 			detail["requestParameters"].(map[string]any)["modelName"] = scModel
 			detail["awsRegion"] = "eu-west-1"

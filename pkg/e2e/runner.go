@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/vpcguard/vpcguard/pkg/awssim"
@@ -76,7 +77,7 @@ func (s *Session) FunctionEnv(name string) map[string]string {
 		"HOME":                            "/nonexistent",
 		"VPCGUARD_MODE":                   string(report.ModeReport),
 		"VPCGUARD_EVENT_BUS":              "vpcguard",
-		"VPCGUARD_ROLE_ARN":               "arn:aws:iam::" + acct + ":role/vpcguard-" + name,
+		"VPCGUARD_ROLE_ARN":               s.ownRoles(acct),
 	}
 	if sns := s.runner.SNS; sns != nil {
 		env["AWS_ENDPOINT_URL_SNS"] = sns.URL
@@ -90,6 +91,16 @@ func (s *Session) FunctionEnv(name string) map[string]string {
 		}
 	}
 	return env
+}
+
+// ownRoles is VPCGUARD_ROLE_ARN as the stack sets it: every function's
+// role, so that no vpcguard write triggers another vpcguard function.
+func (s *Session) ownRoles(acct string) string {
+	var arns []string
+	for _, fn := range s.runner.Bin.Functions() {
+		arns = append(arns, "arn:aws:iam::"+acct+":role/vpcguard-"+fn)
+	}
+	return strings.Join(arns, ",")
 }
 
 // Function returns the running emulator of function name, starting it

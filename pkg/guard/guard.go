@@ -122,7 +122,7 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 		return fmt.Sprintf("event %s from %s is not one vpcguard handles", call.Name, call.Source)
 	case !slices.Contains(h.Kinds, call.Kind):
 		return fmt.Sprintf("event %s is handled by another vpcguard function", call.Name)
-	case h.Config.RoleARN != "" && call.Actor == h.Config.RoleARN:
+	case h.Config.OwnRole(call.Actor):
 		return "the call was made by vpcguard itself"
 	case h.Gatherer.Region != "" && call.Region != "" && call.Region != h.Gatherer.Region:
 		return fmt.Sprintf("the call was made in %s and this function reads %s", call.Region, h.Gatherer.Region)

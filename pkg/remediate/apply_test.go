@@ -136,7 +136,7 @@ func remediateConfig(allowed ...string) config.Config {
 	if allowed == nil {
 		allowed = report.ActionIDs()
 	}
-	return config.Config{Mode: report.ModeRemediate, ExemptTag: config.DefaultExemptTag, Remediations: allowed, RoleARN: roleARN}
+	return config.Config{Mode: report.ModeRemediate, ExemptTag: config.DefaultExemptTag, Remediations: allowed, RoleARNs: []string{roleARN}}
 }
 
 func (e *env) remediator(cfg config.Config) *remediate.Remediator {
