@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -741,15 +740,7 @@ func (st *state) buildSageMaker(sc *Scenario, v *validation) {
 		st.modelsByName = append(st.modelsByName, ms)
 		st.tagsByARN[strings.ToLower(ms.arn)] = m.Tags
 	}
-	st.modelsByTime = slices.Clone(st.modelsByName)
-	sort.Slice(st.modelsByName, func(i, j int) bool { return st.modelsByName[i].Name < st.modelsByName[j].Name })
-	sort.SliceStable(st.modelsByTime, func(i, j int) bool {
-		a, b := st.modelsByTime[i], st.modelsByTime[j]
-		if !a.created.Equal(b.created) {
-			return a.created.Before(b.created)
-		}
-		return a.Name < b.Name
-	})
+	st.modelsByTime = sortByNameAndTime(st.modelsByName, func(m *modelState) (string, time.Time) { return m.Name, m.created })
 
 	for i := range sc.EndpointConfigs {
 		c := &sc.EndpointConfigs[i]
@@ -831,15 +822,28 @@ func (st *state) buildSageMaker(sc *Scenario, v *validation) {
 		st.endpointsByName = append(st.endpointsByName, es)
 		st.tagsByARN[strings.ToLower(es.arn)] = e.Tags
 	}
-	st.endpointsByTime = slices.Clone(st.endpointsByName)
-	sort.Slice(st.endpointsByName, func(i, j int) bool { return st.endpointsByName[i].Name < st.endpointsByName[j].Name })
-	sort.SliceStable(st.endpointsByTime, func(i, j int) bool {
-		a, b := st.endpointsByTime[i], st.endpointsByTime[j]
-		if !a.created.Equal(b.created) {
-			return a.created.Before(b.created)
-		}
-		return a.Name < b.Name
+	st.endpointsByTime = sortByNameAndTime(st.endpointsByName, func(e *endpointState) (string, time.Time) { return e.Name, e.created })
+}
+
+// sortByNameAndTime sorts list by name in place (the List operations'
+// default order) and returns a copy sorted by creation time, then name
+// (their SortBy CreationTime order).
+func sortByNameAndTime[T any](list []T, key func(T) (string, time.Time)) []T {
+	slices.SortFunc(list, func(a, b T) int {
+		na, _ := key(a)
+		nb, _ := key(b)
+		return strings.Compare(na, nb)
 	})
+	byTime := slices.Clone(list)
+	slices.SortStableFunc(byTime, func(a, b T) int {
+		na, ta := key(a)
+		nb, tb := key(b)
+		if c := ta.Compare(tb); c != 0 {
+			return c
+		}
+		return strings.Compare(na, nb)
+	})
+	return byTime
 }
 
 func (st *state) normalizeContainer(c *Container) {
