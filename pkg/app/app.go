@@ -16,11 +16,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
-	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 )
@@ -78,16 +76,13 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	g := clients.Gatherer()
+	// Tags decide exemptions, in the plan of report mode too; the extra
+	// call per model runs beside DescribeModel.
+	g.ModelTags = true
 	return &guard.Handler{
-		Config: cfg,
-		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
-			Region: clients.Region, Partition: clients.Partition,
-			// Tags decide exemptions, in the plan of report mode too; the
-			// extra call per model runs beside DescribeModel.
-			ModelTags:  true,
-			ENIActions: checks.ENIActions(),
-		},
+		Config:     cfg,
+		Gatherer:   g,
 		Kinds:      kinds,
 		Remediator: remediate.New(clients.EC2, cfg, log),
 		Notifier: &notify.Notifier{

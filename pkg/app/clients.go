@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/vpcguard/vpcguard/pkg/awshttp"
+	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/inventory"
 )
 
 // Clients are the SDK v2 clients of one function, built from the SDK's
@@ -70,6 +72,15 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
 	}, nil
+}
+
+// Gatherer is a state gatherer reading through these clients, simulating
+// the guide's ENI actions for execution roles.
+func (c *Clients) Gatherer() inventory.Gatherer {
+	return inventory.Gatherer{
+		SageMaker: c.SageMaker, EC2: c.EC2, S3: c.S3, IAM: c.IAM, AutoScaling: c.AutoScaling,
+		Region: c.Region, Partition: c.Partition, ENIActions: checks.ENIActions(),
+	}
 }
 
 func partitionOf(region string) string {

@@ -15,9 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/vpcguard/vpcguard/pkg/app"
-	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
-	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -82,10 +80,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
 	s := &Sweeper{
-		Gatherer: inventory.Gatherer{
-			SageMaker: clients.SageMaker, EC2: clients.EC2, S3: clients.S3, IAM: clients.IAM, AutoScaling: clients.AutoScaling,
-			Region: clients.Region, Partition: clients.Partition, ENIActions: checks.ENIActions(),
-		},
+		Gatherer:   clients.Gatherer(),
 		Config:     cfg,
 		Options:    opts,
 		Store:      store,
