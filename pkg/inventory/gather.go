@@ -42,6 +42,9 @@ type Gatherer struct {
 	ModelTags bool
 	// ENIActions are the actions simulated for each execution role.
 	ENIActions []string
+	// Placement finds the models a change affects (the state table's
+	// index); nil lists and describes every model (see Scoped).
+	Placement Placement
 }
 
 // ModelRequest names a model to evaluate and how many instances will host it.

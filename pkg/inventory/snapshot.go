@@ -60,6 +60,9 @@ type Snapshot struct {
 
 	// Trigger is the VPC endpoint a VPC-endpoint event is about, if any.
 	Trigger *EndpointRef
+	// PlacementNote says why the models were found by a full scan although
+	// a placement index was configured; empty otherwise.
+	PlacementNote string
 }
 
 // EndpointRef names the VPC endpoints an EC2 event acted on.
