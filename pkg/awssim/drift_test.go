@@ -313,7 +313,7 @@ func TestSageMakerUpdateEndpointWeightsAndCapacities(t *testing.T) {
 		t.Fatalf("desired %d at the start", n)
 	}
 	out, err := c.UpdateEndpointWeightsAndCapacities(ctx, &sagemaker.UpdateEndpointWeightsAndCapacitiesInput{
-		EndpointName: aws.String("churn"),
+		EndpointName:                aws.String("churn"),
 		DesiredWeightsAndCapacities: []smtypes.DesiredWeightAndCapacity{{VariantName: aws.String("AllTraffic"), DesiredInstanceCount: aws.Int32(6)}},
 	})
 	must(t, err)

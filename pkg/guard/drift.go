@@ -77,11 +77,15 @@ func driftOf(call cloudtrail.Call) (d drift, ok bool) {
 		case cloudtrail.KindDisassociateRouteTable:
 			d.resource = report.Resource{Type: "route-table-association", ID: r.AssociationID}
 			d.touched = "a subnet served by a main route table (where the subnet of association " + r.AssociationID + " went)"
-			d.scope = func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) { return g.MainTableUsers(ctx) }
+			d.scope = func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) {
+				return g.MainTableUsers(ctx)
+			}
 		default: // ReplaceRouteTableAssociation (r.RouteTableID is the new table), CreateRoute, ReplaceRoute, DeleteRoute
 			d.touched = "a subnet that route table " + r.RouteTableID + " serves"
 			id := r.RouteTableID
-			d.scope = func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) { return g.RouteTableUsers(ctx, id) }
+			d.scope = func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) {
+				return g.RouteTableUsers(ctx, id)
+			}
 		}
 	case c.EgressChange != nil:
 		sg := c.EgressChange.GroupID
@@ -91,7 +95,9 @@ func driftOf(call cloudtrail.Call) (d drift, ok bool) {
 		f := c.DeleteFlowLogs
 		d = drift{resource: report.Resource{Type: "flow-log", ID: strings.Join(f.FlowLogIDs, ",")}, checks: []string{checks.VPCFlowLogs},
 			touched: "a VPC without an active flow log",
-			scope:   func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) { return g.FlowLogGaps(ctx) }}
+			scope: func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) {
+				return g.FlowLogGaps(ctx)
+			}}
 		if len(f.FlowLogIDs) > 0 && !slices.ContainsFunc(f.FlowLogIDs, func(id string) bool { return !slices.Contains(f.Unsuccessful, id) }) {
 			d.skip = fmt.Sprintf("DeleteFlowLogs deleted none of %s (all unsuccessful): nothing changed", d.resource.ID)
 		}

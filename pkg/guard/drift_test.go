@@ -188,7 +188,7 @@ func TestDriftEvents(t *testing.T) {
 			messages: map[string][]string{checks.SubnetIPCapacity: {"needs 200 free IPs for 100 instances",
 				"autoscaling max of variant AllTraffic: 100, desired 2", "its subnets have 238"}}},
 		{name: "scaled out to 130", files: []string{fileScalable, fileCapacity}, resource: "endpoint churn-endpoint",
-			want: map[string]report.Status{checks.SubnetIPCapacity: fail},
+			want:     map[string]report.Status{checks.SubnetIPCapacity: fail},
 			messages: map[string][]string{checks.SubnetIPCapacity: {"needs 260 free IPs for 130 instances", "variant AllTraffic: 130, desired"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
