@@ -116,8 +116,9 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	d.printf("account  awssim scenario %q: account %s, %s, %s, %s, %s\n",
 		scenario, sc.Account, sc.Region, plural(len(sc.VPCs), "VPC"), plural(len(sc.Models), "model"), plural(len(sc.EndpointConfigs), "endpoint config"))
 	d.printf("sns      goaws topic %s, queue %s subscribed\n", sns.TopicARN, e2e.QueueName)
-	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint and\n", len(evs), rel(root, eventsDir))
-	d.printf("         DeleteVpcEndpoints are first enacted on the account, so it holds the state after the call\n")
+	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint,\n", len(evs), rel(root, eventsDir))
+	d.printf("         DeleteVpcEndpoints and the drift calls (route tables, routes, DNS, egress, flow logs,\n")
+	d.printf("         endpoint capacities) are first enacted on the account, so it holds the state after the call\n")
 	d.printf("emails   as they arrive in the queue (VPCGUARD_TOPIC_ARN is the topic; VPCGUARD_EVENT_BUS=vpcguard\n")
 	d.printf("         sends the findings to awssim's EventBridge); -emails=false prints the verdicts only\n")
 
