@@ -432,7 +432,7 @@ func (d *demo) row(n int, o *e2e.Outcome, cat []checks.Definition) string {
 			acts = strings.Join(actionWords(o.Result), ", ")
 		}
 	}
-	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, name, clip(res, 26), cells, acts)
+	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, clip(name, 22), clip(res, 26), cells, acts)
 }
 
 // coverage prints which checks fired (status fail) and on which event
