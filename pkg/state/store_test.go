@@ -282,7 +282,10 @@ func TestBadInput(t *testing.T) {
 		"empty sk":         s.Put(ctx, state.Key{PK: "x"}, record{}),
 		"reserved pk":      s.Put(ctx, state.Key{PK: "x", SK: "y"}, withPK{PK: "z"}),
 		"reserved expires": s.Put(ctx, state.Key{PK: "x", SK: "y"}, map[string]any{"expires": 1}),
-		"update key":       func() error { _, err := s.Update(ctx, state.Key{PK: "x", SK: "y"}, state.Update{Set: map[string]any{"sk": "z"}}); return err }(),
+		"update key": func() error {
+			_, err := s.Update(ctx, state.Key{PK: "x", SK: "y"}, state.Update{Set: map[string]any{"sk": "z"}})
+			return err
+		}(),
 		"empty update":     func() error { _, err := s.Update(ctx, state.Key{PK: "x", SK: "y"}, state.Update{}); return err }(),
 		"batch empty pk":   s.WriteBatch(ctx, []state.Entry{{Key: state.Key{SK: "y"}}}, nil),
 		"delete empty key": s.Delete(ctx, state.Key{}),
