@@ -7,7 +7,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/vpcguard/vpcguard/pkg/notify"
 )
@@ -42,4 +47,15 @@ func Entry(r Report, bus string) (ebtypes.PutEventsRequestEntry, error) {
 		Detail:       aws.String(string(detail)),
 		Time:         aws.Time(r.Checked),
 	}, nil
+}
+
+// ReadersFrom builds the SDK clients the health check reads through.
+func ReadersFrom(cfg aws.Config, events *eventbridge.Client, topics *sns.Client) Readers {
+	return Readers{
+		CloudTrail: cloudtrail.NewFromConfig(cfg),
+		Events:     events,
+		SNS:        topics,
+		SQS:        sqs.NewFromConfig(cfg),
+		CloudWatch: cloudwatch.NewFromConfig(cfg),
+	}
 }

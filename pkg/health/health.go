@@ -59,7 +59,9 @@ type Item struct {
 	Message     string   `json:"message"`
 	// Missing are the permissions whose denial kept the item unverified.
 	Missing []string `json:"missing_permissions,omitempty"`
-	// Fix is the exact command (or step) that repairs a failing item.
+	// Fix is the exact shell command that repairs a failing item (AWS CLI
+	// commands joined by &&; a placeholder in capitals, like BUCKET, is
+	// explained by the message).
 	Fix string `json:"fix,omitempty"`
 }
 
@@ -238,7 +240,7 @@ func unverified(what string, errs ...error) Item {
 	}
 	it.Message = "could not verify " + what + ": " + strings.Join(dedupe(parts), "; ")
 	if len(it.Missing) > 0 {
-		it.Fix = "grant " + strings.Join(it.Missing, ", ") + " to the role the sweep runs as (the stack grants it; a local run needs it too)"
+		it.Message += " (grant " + strings.Join(it.Missing, ", ") + " to the role the sweep runs as: the stack does; a local run needs it too)"
 	}
 	return it
 }

@@ -28,8 +28,8 @@ func evaluateRules(obs *Observation) Item {
 		resources = append(resources, name)
 		switch {
 		case !rs.Rule.OK() && IsNotFound(rs.Rule.Err):
-			problems = append(problems, "rule "+name+" does not exist on the default bus")
-			fixes = append(fixes, "redeploy vpcguard (make deploy) to recreate rule "+name)
+			problems = append(problems, "rule "+name+" does not exist on the default bus (redeploying vpcguard recreates it)")
+			fixes = append(fixes, "make deploy")
 			continue
 		case !rs.Rule.OK():
 			errs = append(errs, rs.Rule.Err)
@@ -52,8 +52,8 @@ func evaluateRules(obs *Observation) Item {
 			if len(rs.Targets.Value) > 0 {
 				got = "targets " + strings.Join(rs.Targets.Value, ", ")
 			}
-			problems = append(problems, fmt.Sprintf("rule %s does not target %s (%s)", name, want, got))
-			fixes = append(fixes, "redeploy vpcguard (make deploy), which restores the targets of rule "+name)
+			problems = append(problems, fmt.Sprintf("rule %s does not target %s (%s; redeploying vpcguard restores its target)", name, want, got))
+			fixes = append(fixes, "make deploy")
 		}
 	}
 	if len(problems) > 0 {
@@ -113,7 +113,7 @@ func evaluateSubscriptions(obs *Observation) Item {
 	switch {
 	case !f.OK() && IsNotFound(f.Err):
 		return Item{Status: report.StatusFail, Resources: []string{topic},
-			Message: "the topic " + topic + " does not exist: notifications fail and Lambda retries them", Fix: "redeploy vpcguard (make deploy), then " + subscribe}
+			Message: "the topic " + topic + " does not exist: notifications fail and Lambda retries them (redeploy vpcguard with -c notificationEmail=…)", Fix: "make deploy"}
 	case !f.OK():
 		it := unverified("the subscriptions of "+topic, f.Err)
 		it.Resources = []string{topic}
@@ -144,13 +144,14 @@ func evaluateSubscriptions(obs *Observation) Item {
 			}
 		}
 		return Item{Status: report.StatusFail, Resources: append([]string{topic}, emails...),
-			Message: fmt.Sprintf("no one receives vpcguard's notifications: every subscription of %s is pending confirmation (%s)", topic, strings.Join(pending, ", ")),
-			Fix: fmt.Sprintf("confirm the email AWS sent to %s (subject \"AWS Notification - Subscription Confirmation\"); to have it sent again: aws sns subscribe --region %s --topic-arn %s --protocol email --notification-endpoint %s",
-				strings.Join(emails, ", "), region, topic, emails[0])}
+			Message: fmt.Sprintf("no one receives vpcguard's notifications: every subscription of %s is pending confirmation (%s). "+
+				"Confirm the email AWS sent to %s (subject \"AWS Notification - Subscription Confirmation\"); the command sends it again",
+				topic, strings.Join(pending, ", "), strings.Join(emails, ", ")),
+			Fix: fmt.Sprintf("aws sns subscribe --region %s --topic-arn %s --protocol email --notification-endpoint %s", region, topic, emails[0])}
 	}
 	return Item{Status: report.StatusFail, Resources: []string{topic},
-		Message: "no one receives vpcguard's notifications: " + topic + " has no subscription",
-		Fix:     subscribe + " (then confirm the email AWS sends)"}
+		Message: "no one receives vpcguard's notifications: " + topic + " has no subscription (subscribe an address, EMAIL_ADDRESS in the command, and confirm the email AWS sends)",
+		Fix:     subscribe}
 }
 
 func evaluateDeadLetters(obs *Observation) Item {
@@ -162,7 +163,7 @@ func evaluateDeadLetters(obs *Observation) Item {
 	switch {
 	case !f.OK() && IsNotFound(f.Err):
 		return Item{Status: report.StatusFail, Resources: []string{url},
-			Message: "the dead-letter queue " + url + " does not exist: events that fail every retry are lost", Fix: "redeploy vpcguard (make deploy)"}
+			Message: "the dead-letter queue " + url + " does not exist: events that fail every retry are lost (redeploying vpcguard recreates it)", Fix: "make deploy"}
 	case !f.OK():
 		it := unverified("the dead-letter queue", f.Err)
 		it.Resources = []string{url}
@@ -174,10 +175,10 @@ func evaluateDeadLetters(obs *Observation) Item {
 	}
 	region := obs.Targets.Region
 	return Item{Status: report.StatusFail, Resources: []string{url},
-		Message: fmt.Sprintf("%d event(s) were not evaluated: they failed every delivery or invocation and wait in the dead-letter queue (%d visible, %d in flight, %d delayed)",
-			q.Total(), q.Visible, q.InFlight, q.Delayed),
-		Fix: fmt.Sprintf("aws sqs receive-message --region %s --queue-url %s --max-number-of-messages 10 --attribute-names All --message-attribute-names All "+
-			"(read each event and its error; this sweep re-evaluates the account), then: aws sqs purge-queue --region %s --queue-url %s", region, url, region, url)}
+		Message: fmt.Sprintf("%d event(s) were not evaluated: they failed every delivery or invocation and wait in the dead-letter queue (%d visible, %d in flight, %d delayed). "+
+			"Read each event and its error (the command), fix the cause, then empty the queue with aws sqs purge-queue --region %s --queue-url %s; the sweep re-evaluates the whole account meanwhile",
+			q.Total(), q.Visible, q.InFlight, q.Delayed, region, url),
+		Fix: fmt.Sprintf("aws sqs receive-message --region %s --queue-url %s --max-number-of-messages 10 --attribute-names All --message-attribute-names All", region, url)}
 }
 
 func evaluateFunctionErrors(obs *Observation) Item {
@@ -201,15 +202,15 @@ func evaluateFunctionErrors(obs *Observation) Item {
 				region, region, fm.Name, start))
 		}
 		if n := fm.Throttles.Value; n > 0 {
-			problems = append(problems, fmt.Sprintf("%s was throttled %s time(s)", fm.Name, count(n)))
-			fixes = append(fixes, fmt.Sprintf("aws lambda get-function-concurrency --region %s --function-name %s && aws lambda get-account-settings --region %s (raise the account's concurrency quota, or reserve concurrency for %s)",
-				region, fm.Name, region, fm.Name))
+			problems = append(problems, fmt.Sprintf("%s was throttled %s time(s) (compare its reserved concurrency with the account's; raise the quota or reserve concurrency for it)", fm.Name, count(n)))
+			fixes = append(fixes, fmt.Sprintf("aws lambda get-function-concurrency --region %s --function-name %s && aws lambda get-account-settings --region %s",
+				region, fm.Name, region))
 		}
 	}
 	if len(problems) > 0 {
 		return Item{Status: report.StatusFail, Resources: resources,
 			Message: "in the last 24 hours " + strings.Join(problems, "; ") + ": the events involved were retried, and may wait in the dead-letter queue",
-			Fix:     strings.Join(fixes, " ; ")}
+			Fix:     strings.Join(fixes, " && ")}
 	}
 	if len(errs) > 0 {
 		it := unverified("the functions' errors and throttles", errs...)

@@ -22,17 +22,16 @@ func Label(s report.Status) string {
 	return strings.ToUpper(string(s))
 }
 
-// Lines renders the report as plain text, one item per paragraph: the items
-// that are not OK first, each with its fix, then the others.
+// Lines renders the items as plain text, one paragraph each: a summary
+// line, the items that are not OK first, each with its fix, then the
+// others.
 func (r Report) Lines() []string {
-	var out []string
 	failing := r.Failing()
-	switch {
-	case len(failing) == 0:
-		out = append(out, fmt.Sprintf("HEALTH: every item passes (%s)", r.Region))
-	default:
-		out = append(out, "HEALTH: "+r.Headline())
+	summary := "every item passes"
+	if len(failing) > 0 {
+		summary = fmt.Sprintf("%d of %d items fail or could not be verified", len(failing), len(r.Items))
 	}
+	out := []string{fmt.Sprintf("HEALTH (%s): %s", r.Region, summary)}
 	item := func(it Item) {
 		out = append(out, fmt.Sprintf("  %-16s %s (%s): %s", Label(it.Status), it.ID, it.Severity, it.Message))
 		if it.Fix != "" {
@@ -50,5 +49,13 @@ func (r Report) Lines() []string {
 	return out
 }
 
-// String is the report as text.
-func (r Report) String() string { return strings.Join(r.Lines(), "\n") + "\n" }
+// String is the report as text: the headline, when there is one, then
+// the items.
+func (r Report) String() string {
+	var b strings.Builder
+	if h := r.Headline(); h != "" {
+		b.WriteString(h + "\n\n")
+	}
+	b.WriteString(strings.Join(r.Lines(), "\n") + "\n")
+	return b.String()
+}

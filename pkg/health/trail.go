@@ -227,7 +227,7 @@ func evaluateTrail(obs *Observation) Item {
 	if len(errs) > 0 || (len(fixes) == 0 && len(problems) > 0) {
 		it := unverified("whether a trail logs "+region, errs...)
 		if len(errs) == 0 {
-			it.Missing, it.Fix = nil, ""
+			it.Missing = nil
 			it.Message = "could not verify that a trail logs the management write events of " + region + ": " + strings.Join(dedupe(problems), "; ")
 		} else if len(problems) > 0 {
 			it.Message += "; " + strings.Join(dedupe(problems), "; ")
