@@ -128,7 +128,7 @@ func TestTrail(t *testing.T) {
 			"aws cloudtrail start-logging --region us-east-1 --name " + ownARN},
 		{"stopped multi-Region: started in its home Region", inventory.Known([]Trail{trail(orgARN, "eu-west-1", true, false, allManagement)}), report.StatusFail, "is stopped",
 			"aws cloudtrail start-logging --region eu-west-1 --name " + orgARN},
-		{"read-only", inventory.Known([]Trail{trail(ownARN, region, false, true, readOnly)}), report.StatusFail, "does not log the management write events of sagemaker.amazonaws.com and ec2.amazonaws.com",
+		{"read-only", inventory.Known([]Trail{trail(ownARN, region, false, true, readOnly)}), report.StatusFail, "does not log the management write events of sagemaker.amazonaws.com, ec2.amazonaws.com and autoscaling.amazonaws.com",
 			`--event-selectors '[{"ReadWriteType":"ReadOnly","IncludeManagementEvents":true},{"ReadWriteType":"WriteOnly","IncludeManagementEvents":true}]'`},
 		{"data events only: the data selector is kept", inventory.Known([]Trail{trail(ownARN, region, false, true, dataOnly)}), report.StatusFail, "does not log",
 			`'[{"IncludeManagementEvents":false,"DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3"]}]},{"ReadWriteType":"WriteOnly","IncludeManagementEvents":true}]'`},

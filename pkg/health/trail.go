@@ -54,10 +54,13 @@ type Probe struct {
 	EventName   string
 }
 
-// Probes are one call per event source of vpcguard's rules.
+// Probes are one call per event source of vpcguard's rules (infra's
+// functionSpecs): SageMaker, EC2, and Application Auto Scaling, whose
+// calls CloudTrail logs under autoscaling.amazonaws.com.
 var probes = []Probe{
 	{"sagemaker.amazonaws.com", "CreateModel"},
 	{"ec2.amazonaws.com", "CreateVpcEndpoint"},
+	{"autoscaling.amazonaws.com", "RegisterScalableTarget"},
 }
 
 // Probes returns the calls a trail must log for vpcguard (one per event
@@ -205,7 +208,7 @@ func evaluateTrail(obs *Observation) Item {
 			return Item{
 				Status:    report.StatusPass,
 				Resources: []string{tr.ARN},
-				Message:   fmt.Sprintf("%s is logging management write events of %s", where, strings.Join(probeSources(), " and ")),
+				Message:   fmt.Sprintf("%s is logging management write events of %s", where, and(probeSources())),
 			}
 		}
 		if tr.Status.OK() && !tr.Status.Value.Logging {
@@ -217,7 +220,7 @@ func evaluateTrail(obs *Observation) Item {
 			fixes = append(fixes, fmt.Sprintf("aws cloudtrail start-logging --region %s --name %s", tr.HomeRegion, tr.ARN))
 		}
 		if len(missing) > 0 {
-			problems = append(problems, fmt.Sprintf("%s does not log the management write events of %s", where, strings.Join(missing, " and ")))
+			problems = append(problems, fmt.Sprintf("%s does not log the management write events of %s", where, and(missing)))
 			fixes = append(fixes, selectorFix(tr))
 		}
 		for _, u := range undecided {
@@ -287,4 +290,12 @@ func selectorFix(tr Trail) string {
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// and joins a list as prose: "a", "a and b", "a, b and c".
+func and(list []string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
 }

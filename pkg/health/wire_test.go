@@ -74,7 +74,7 @@ func TestCheckBrokenAccount(t *testing.T) {
 		t.Fatalf("report %s %v %s", r.Status, r.NotSeeingEvents, r.Severity)
 	}
 	want := map[string][]string{
-		health.ItemTrail: {"trail stopped (home Region us-east-1) is stopped", "trail reads (home Region us-east-1) does not log the management write events of sagemaker.amazonaws.com and ec2.amazonaws.com",
+		health.ItemTrail: {"trail stopped (home Region us-east-1) is stopped", "trail reads (home Region us-east-1) does not log the management write events of sagemaker.amazonaws.com, ec2.amazonaws.com and autoscaling.amazonaws.com",
 			"trail data (home Region us-east-1) does not log"},
 		health.ItemRules: {"rule VpcGuard-modelguard is disabled", "rule VpcGuard-endpointguard does not target VpcGuard-endpointguard (targets arn:aws:lambda:us-east-1:111122223333:function:someone-else",
 			"rule VpcGuard-sweep does not exist"},
