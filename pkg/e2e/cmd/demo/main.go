@@ -91,7 +91,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: e2e.Guards, Log: prefixed(d.out, "  ")})
+	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep"), Log: prefixed(d.out, "  ")})
 	if err != nil {
 		return d.fatal(err)
 	}
@@ -155,6 +155,9 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	if ctx.Err() != nil {
 		return d.fatal(ctx.Err())
 	}
+
+	// Part 3: the health self-check (health.go).
+	d.health(ctx, runner, scenario)
 
 	d.summary()
 	missing := d.coverage()
