@@ -64,7 +64,7 @@ func evalS3EndpointDeniesALRepos(s *inventory.Snapshot) Outcome {
 			if st.Denied() {
 				continue
 			}
-			open = append(open, fmt.Sprintf("%s (%s)", st.Target.Pattern, st.Evaluation.String()))
+			open = append(open, fmt.Sprintf("%s (%s)", st.Target.Pattern, st.String()))
 			patterns = append(patterns, st.Target.Pattern)
 		}
 		if len(open) == 0 {
@@ -78,10 +78,14 @@ func evalS3EndpointDeniesALRepos(s *inventory.Snapshot) Outcome {
 
 func evalS3EndpointPolicyAllows(s *inventory.Snapshot) Outcome {
 	return combine(endpointFindings(s, func(g inventory.VPCGroup, e inventory.Endpoint, doc *policy.Document) finding {
-		if policy.AllowsAnything(doc) {
-			return pass(fmt.Sprintf("S3 endpoint %s's policy allows some access", e.ID), e.ID)
+		r := policy.RemainingAllow(doc, s.Partition)
+		switch {
+		case r.Allows:
+			return pass(fmt.Sprintf("S3 endpoint %s's policy allows some access: %s", e.ID, r), e.ID)
+		case r.Undecided:
+			return unknown("whether the policy of S3 endpoint "+e.ID+" allows anything", fmt.Errorf("%s", r.Why), e.ID)
 		}
-		return fail(fmt.Sprintf("S3 endpoint %s in %s has a policy with no Allow statement: every S3 request through it is denied, model artifacts included", e.ID, g.ID),
+		return fail(fmt.Sprintf("S3 endpoint %s in %s lets no S3 request through (%s): every request through it is denied, model artifacts included", e.ID, g.ID, r.Why),
 			"Add an Allow for the buckets your models use:\n"+modifyPolicyFix(s, e.ID), e.ID)
 	}))
 }

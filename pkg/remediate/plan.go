@@ -425,7 +425,8 @@ func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, 
 			needsDeny = true
 		}
 	}
-	lockedOut := !policy.AllowsAnything(doc)
+	remaining := policy.RemainingAllow(doc, p.opts.Partition)
+	lockedOut := !remaining.Allows && !remaining.Undecided
 	switch {
 	case lockedOut && p.failing[checks.S3EndpointPolicyAllows]:
 		s.Check = checks.S3EndpointPolicyAllows
