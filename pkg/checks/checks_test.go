@@ -42,6 +42,7 @@ func compliant() *inventory.Snapshot {
 			Name: "fraud-v3", ExecutionRoleARN: roleARN, Instances: 2, InstancesFrom: "test",
 			VPCConfig:       &inventory.VPCConfig{SubnetIDs: []string{subnetA, subnetB}, SecurityGroupIDs: []string{sgID}},
 			ArtifactBuckets: []string{bucket},
+			Artifacts:       []inventory.Artifact{{Field: "ModelDataUrl", URI: "s3://ml-artifacts/fraud-v3/model.tar.gz", Bucket: bucket, Key: "fraud-v3/model.tar.gz"}},
 		}},
 		ModelErrs: map[string]error{},
 		Subnets: inventory.Known(map[string]inventory.Subnet{
@@ -177,6 +178,11 @@ func TestEachCheckFires(t *testing.T) {
 			mutate: func(s *inventory.Snapshot) {
 				s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = `{"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::packages.*.amazonaws.com/*"}}`
 			}},
+		{name: "artifact outside the allow-list", check: S3EndpointPolicyAllows, status: report.StatusFail, resource: "fraud-v3",
+			message: "model fraud-v3 cannot read s3://ml-artifacts/fraud-v3/model.tar.gz (container 0 ModelDataUrl): no Allow covers it", fix: `"Resource":["arn:aws:s3:::ml-artifacts/fraud-v3/model.tar.gz"]`,
+			mutate: func(s *inventory.Snapshot) {
+				s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = strings.Replace(hardened, "arn:aws:s3:::ml-artifacts/*", "arn:aws:s3:::models-prod-*/*", 1)
+			}},
 		{name: "DNS support off", check: VPCDNS, status: report.StatusFail, resource: vpcID, message: "enableDnsSupport is off", fix: "--enable-dns-support",
 			mutate: func(s *inventory.Snapshot) { s.VPCs[vpcID].DNS.Value.Support = false }},
 		{name: "custom DNS servers", check: VPCDNS, status: report.StatusFail, resource: vpcID, message: "custom DNS servers 10.0.0.2",
@@ -277,5 +283,96 @@ func TestSubnetsUnreadableNeverPass(t *testing.T) {
 		if got[id].Status != report.StatusUnknown {
 			t.Errorf("%s = %s, want unknown", id, got[id].Status)
 		}
+	}
+}
+
+// TestEndpointPolicyPerArtifact: s3-endpoint-policy-allows judges each
+// artifact of each model the endpoint serves with Evaluate (IAM User Guide,
+// "The difference between explicit and implicit denies": an applicable
+// Deny trumps an Allow; with no applicable Allow the request is denied).
+func TestEndpointPolicyPerArtifact(t *testing.T) {
+	policyOf := func(statements ...string) string {
+		return `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
+	}
+	allowBucket := `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*"}`
+	prefix := inventory.Artifact{Container: 1, Field: "ModelDataSource", URI: "s3://ml-artifacts/llm/", Bucket: bucket, Key: "llm/" + inventory.RepresentativeObject, Prefix: true}
+	for _, tc := range []struct {
+		name      string
+		policy    string
+		artifacts []inventory.Artifact // nil: the compliant model's
+		status    report.Status
+		message   []string
+		fix       string
+	}{
+		{name: "allowed", policy: policyOf(allowBucket), status: report.StatusPass, message: []string{"allows s3:GetObject on all 1 artifact of the models it serves"}},
+		{name: "explicitly denied", status: report.StatusFail,
+			policy:  policyOf(allowBucket, `{"Sid":"NoTarballs","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::*.tar.gz"}`),
+			message: []string{`model fraud-v3 cannot read s3://ml-artifacts/fraud-v3/model.tar.gz (container 0 ModelDataUrl): explicitly denied by Statement[1] (Sid "NoTarballs")`},
+			fix:     `narrow Statement[1] (Sid "NoTarballs") so that it no longer covers arn:aws:s3:::ml-artifacts/fraud-v3/model.tar.gz`},
+		{name: "conditional allow counts, with the caveat", status: report.StatusPass,
+			policy:  policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}`),
+			message: []string{"allowed only by Statement[0] (it has a Condition), counted as allowed"}},
+		{name: "conditional deny is named as uncounted", status: report.StatusPass,
+			policy:  policyOf(allowBucket, `{"Sid":"OnlyTLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`),
+			message: []string{`Statement[1] (Sid "OnlyTLS") would deny model fraud-v3's s3://ml-artifacts/fraud-v3/model.tar.gz but is not counted (it has a Condition)`}},
+		{name: "deny-only still fails", status: report.StatusFail,
+			policy:  `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}]}`,
+			message: []string{"lets no S3 request through (the policy has no Allow statement (deny-only))"}},
+		{name: "prefix allowed as a whole", status: report.StatusPass, artifacts: []inventory.Artifact{prefix},
+			policy: policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/llm/*"}`)},
+		{name: "prefix allowed for one file only", status: report.StatusFail, artifacts: []inventory.Artifact{prefix},
+			policy:  policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/llm/config.json"}`),
+			message: []string{"s3://ml-artifacts/llm/ (container 1 ModelDataSource, an S3 prefix judged by the object llm/vpcguard-representative-object): no Allow covers it"},
+			fix:     `"Resource":["arn:aws:s3:::ml-artifacts/llm/*"]`},
+		// The issue's false pass, for a model without S3 artifacts: the
+		// Deny of s3:* on the bucket and its objects takes back the Allow.
+		{name: "allow taken back, no artifacts", status: report.StatusFail, artifacts: []inventory.Artifact{},
+			policy: policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*"}`,
+				`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::ml-artifacts","arn:aws:s3:::ml-artifacts/*"]}`),
+			message: []string{"lets no S3 request through (every S3 request an Allow covers is also covered by an unconditional Deny for everyone)"}},
+		{name: "some allow survives, no artifacts", status: report.StatusPass, artifacts: []inventory.Artifact{},
+			policy:  policyOf(allowBucket),
+			message: []string{"no model in scope has S3 artifacts", "Statement[0] still allows requests such as s3:getobject on arn:aws:s3:::ml-artifacts/x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := compliant()
+			s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = tc.policy
+			if tc.artifacts != nil {
+				s.Models[0].Artifacts = tc.artifacts
+			}
+			c := run(t, s)[S3EndpointPolicyAllows]
+			if c.Status != tc.status {
+				t.Fatalf("status %s, want %s: %s", c.Status, tc.status, c.Message)
+			}
+			for _, m := range tc.message {
+				if !strings.Contains(c.Message, m) {
+					t.Errorf("message %q\nlacks %q", c.Message, m)
+				}
+			}
+			if !strings.Contains(c.Remediation, tc.fix) {
+				t.Errorf("remediation %q lacks %q", c.Remediation, tc.fix)
+			}
+		})
+	}
+}
+
+// TestEndpointPolicyServesItsModels: with two S3 endpoints in a VPC, a
+// model is judged against the one its subnets route through.
+func TestEndpointPolicyServesItsModels(t *testing.T) {
+	s := compliant()
+	v := s.VPCs[vpcID]
+	v.Endpoints.Value[0].RouteTableIDs = []string{rtMain}
+	v.Endpoints.Value = append(v.Endpoints.Value, inventory.Endpoint{ID: "vpce-other", VPCID: vpcID, ServiceName: "com.amazonaws.us-east-1.s3", Type: "Gateway", State: "available",
+		RouteTableIDs: []string{rtB}, PolicyDocument: `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::elsewhere/*"}]}`})
+	c := run(t, s)[S3EndpointPolicyAllows]
+	if c.Status != report.StatusFail || !strings.Contains(c.Message, "S3 endpoint vpce-other") || strings.Contains(c.Message, "S3 endpoint vpce-s3 ") {
+		t.Fatalf("subnet-0b routes through vpce-other, which blocks the artifact: %s %s", c.Status, c.Message)
+	}
+	// Once no subnet of the model routes through vpce-other, its policy
+	// does not concern the model.
+	v.Endpoints.Value[0].RouteTableIDs = []string{rtMain, rtB}
+	v.Endpoints.Value[1].RouteTableIDs = nil
+	if c := run(t, s)[S3EndpointPolicyAllows]; c.Status != report.StatusPass {
+		t.Fatalf("only vpce-s3 serves the model: %s %s", c.Status, c.Message)
 	}
 }

@@ -80,8 +80,11 @@ type Model struct {
 	// VPCConfig is nil when the model has none (its containers then have
 	// internet access outside any VPC).
 	VPCConfig *VPCConfig
-	// ArtifactBuckets are the S3 buckets of the containers' ModelDataUrl.
+	// ArtifactBuckets are the S3 buckets of the containers' model data.
 	ArtifactBuckets []string
+	// Artifacts are the S3 objects the containers read their model data
+	// from, one per ModelDataUrl and per S3 model data source.
+	Artifacts []Artifact
 	Tags            map[string]string
 	// Instances is how many instances will host the model; InstancesFrom
 	// says where that number came from (e.g. "VPCGUARD_EXPECTED_INSTANCES",
@@ -91,6 +94,46 @@ type Model struct {
 	// Via names the endpoint config (or endpoint) that brought the model
 	// into the evaluation, if any.
 	Via string
+}
+
+// Artifact is the model data one container reads from S3: an object (a
+// ModelDataUrl, an S3Object data source), or every object under a key
+// prefix (an S3Prefix data source, a multi-model container's ModelDataUrl),
+// which vpcguard judges by one representative object under it.
+type Artifact struct {
+	// Container is the container's position (the primary container, then
+	// Containers in order), Field where it names the data:
+	// "ModelDataUrl", "ModelDataSource" or "AdditionalModelDataSources[N]".
+	Container int
+	Field     string
+	// URI is the s3:// URI as the model gives it.
+	URI string
+	// Bucket and Key locate the object; for a prefix, Key is the
+	// representative object under it.
+	Bucket string
+	Key    string
+	// Prefix: URI is a key prefix, not an object.
+	Prefix bool
+}
+
+// RepresentativeObject is the name vpcguard gives the object it judges an
+// S3 prefix by: any object under the prefix that no statement names
+// specifically is treated as this one is.
+const RepresentativeObject = "vpcguard-representative-object"
+
+// ObjectARN is the ARN of the artifact's object (for a prefix, of the
+// representative object under it).
+func (a Artifact) ObjectARN(partition string) string {
+	return "arn:" + partition + ":s3:::" + a.Bucket + "/" + a.Key
+}
+
+// String names the artifact for messages.
+func (a Artifact) String() string {
+	s := fmt.Sprintf("%s (container %d %s", a.URI, a.Container, a.Field)
+	if a.Prefix {
+		s += ", an S3 prefix judged by the object " + a.Key
+	}
+	return s + ")"
 }
 
 // VPCConfig is a model's VpcConfig.

@@ -143,11 +143,19 @@ func (l lang) never(v view) bool {
 	return true
 }
 
-// builder collects the globs of one search; index 0 is the universe.
+// builder collects the globs of one search; the first universes of them
+// are the universe.
 type builder struct {
-	globs []glob
-	fold  bool
+	globs     []glob
+	universes int
+	fold      bool
 }
+
+func newBuilder(fold bool, universe ...glob) *builder {
+	return &builder{globs: universe, universes: len(universe), fold: fold}
+}
+
+func (b *builder) product() *product { return newUnionProduct(b.universes, b.globs, b.fold) }
 
 // add puts set into the search as a lang, keeping only the globs that can
 // match inside the universe (the others match nothing there). ok is false
@@ -155,7 +163,11 @@ type builder struct {
 func (b *builder) add(st *Statement, set resourceSet) (lang, bool) {
 	l := lang{st: st, negated: set.negated}
 	for _, g := range set.globs {
-		if intersects(b.globs[0], g, b.fold) == no {
+		meets := false
+		for _, u := range b.globs[:b.universes] {
+			meets = meets || intersects(u, g, b.fold) != no
+		}
+		if !meets {
 			continue
 		}
 		l.globs = append(l.globs, len(b.globs))
@@ -191,7 +203,7 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 		return PrefixVerdict{Decision: ImplicitDeny, Sample: prefix + "x", Evaluation: Evaluation{Decision: ImplicitDeny, Statement: -1}}
 	}
 	variables := doc.Version == Version2012
-	b := &builder{globs: []glob{prefixGlob(prefix)}}
+	b := newBuilder(false, prefixGlob(prefix))
 	var allows, denies []lang
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
@@ -208,7 +220,7 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 			}
 		}
 	}
-	p := newProduct(b.globs, false)
+	p := b.product()
 	denied := func(v view) (now, forever bool) {
 		for _, l := range denies {
 			if l.always(v) {
@@ -221,7 +233,7 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 		return now, false
 	}
 	open := p.search(func(v view) verdict {
-		if v.Dead(0) {
+		if v.OutOfUniverse() {
 			return verdict{prune: true}
 		}
 		now, forever := denied(v)
@@ -233,7 +245,7 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 			anyAllow = anyAllow || l.holds(v)
 			hope = hope || !l.never(v)
 		}
-		return verdict{match: v.Accepts(0) && anyAllow && !now, prune: !hope}
+		return verdict{match: v.InUniverse() && anyAllow && !now, prune: !hope}
 	})
 	request := func(resource string) Evaluation {
 		return Evaluate(doc, Request{Action: action, Resource: resource})
@@ -247,11 +259,11 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 		return PrefixVerdict{Decision: Allowed, Sample: s, Evaluation: request(s)}
 	}
 	gap := p.search(func(v view) verdict {
-		if v.Dead(0) {
+		if v.OutOfUniverse() {
 			return verdict{prune: true}
 		}
 		now, forever := denied(v)
-		return verdict{match: v.Accepts(0) && !now, prune: forever}
+		return verdict{match: v.InUniverse() && !now, prune: forever}
 	})
 	if gap.Found || gap.Undecided {
 		out := PrefixVerdict{Decision: ImplicitDeny, Evaluation: Evaluation{Decision: ImplicitDeny, Statement: -1}}
@@ -267,10 +279,10 @@ func PrefixAccess(doc *Document, action, prefix string) PrefixVerdict {
 // coveringDenies names the Deny statements that cover the whole universe:
 // one of them alone when one does, else every one that meets it.
 func coveringDenies(b *builder, denies []lang) Evaluation {
-	p := newProduct(b.globs, false)
+	p := b.product()
 	for _, l := range denies {
 		gap := p.search(func(v view) verdict {
-			return verdict{match: v.Accepts(0) && !l.holds(v), prune: v.Dead(0) || l.always(v)}
+			return verdict{match: v.InUniverse() && !l.holds(v), prune: v.OutOfUniverse() || l.always(v)}
 		})
 		if !gap.Found && !gap.Undecided {
 			return decided(ExplicitDeny, l.st)
@@ -303,10 +315,8 @@ type Remaining struct {
 }
 
 // RemainingAllow decides whether doc allows some S3 request at all: an
-// action "s3:…" on a resource "arn:<partition>:s3:::…" (a bucket or an
-// object; the string universe also holds "bucket/" with an empty key, which
-// no request names — only a policy that denies every key but the empty one
-// could tell) that an Allow may cover and no counted Deny covers. It is false for a deny-only policy, and
+// action "s3:…" on a bucket or object ARN "arn:<partition>:s3:::b[/key]"
+// that an Allow may cover and no counted Deny covers. It is false for a deny-only policy, and
 // for one whose unconditional Denies for everyone take back everything its
 // Allows give (an Allow of s3:GetObject on one bucket beside a Deny of s3:*
 // on that bucket and its objects).
@@ -315,8 +325,12 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 		return Remaining{Why: "there is no policy"}
 	}
 	variables := doc.Version == Version2012
-	acts := &builder{globs: []glob{prefixGlob("s3:")}, fold: true}
-	ress := &builder{globs: []glob{prefixGlob("arn:" + partition + ":s3:::")}}
+	acts := newBuilder(true, prefixGlob("s3:"))
+	// A bucket ARN (the name has no '/') or an object ARN (a key of at
+	// least one character).
+	bucketARN := literalGlob("arn:"+partition+":s3:::").then(token{kind: tokOneBut, r: '/'}, token{kind: tokAnyBut, r: '/'})
+	objectARN := bucketARN.then(token{kind: tokLit, r: '/'}, token{kind: tokOne}, token{kind: tokAny})
+	ress := newBuilder(false, bucketARN, objectARN)
 	type counted struct {
 		st       *Statement
 		act, res lang
@@ -353,16 +367,16 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 	}
 	var combos []combo
 	seen := map[string]bool{}
-	p := newProduct(acts.globs, true)
+	p := acts.product()
 	_, done := p.explore(func(v view) verdict {
 		// Once every glob is dead or universal, no continuation changes
 		// the combination: take it (one character on, the universe
 		// "s3:?*" accepts) and go no further.
 		fixed := true
-		for i := 1; i < len(acts.globs) && fixed; i++ {
+		for i := acts.universes; i < len(acts.globs) && fixed; i++ {
 			fixed = v.Dead(i) || v.Universal(i)
 		}
-		if !v.Accepts(0) && !fixed {
+		if !v.InUniverse() && !fixed {
 			return verdict{}
 		}
 		in := make([]bool, len(stmts))
@@ -375,7 +389,7 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 		if !seen[string(k)] {
 			seen[string(k)] = true
 			w := v.Witness() // breadth first: the shortest
-			if !v.Accepts(0) {
+			if !v.InUniverse() {
 				w += "x"
 			}
 			combos = append(combos, combo{in, w})
@@ -387,7 +401,7 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 	}
 	// For each, a resource that an Allow of the combination covers and
 	// none of its Denies does.
-	q := newProduct(ress.globs, false)
+	q := ress.product()
 	undecided := false
 	for _, c := range combos {
 		var allows, denies []lang
@@ -404,7 +418,7 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 			continue
 		}
 		r := q.search(func(v view) verdict {
-			if v.Dead(0) {
+			if v.OutOfUniverse() {
 				return verdict{prune: true}
 			}
 			deniedNow := false
@@ -419,7 +433,7 @@ func RemainingAllow(doc *Document, partition string) Remaining {
 				allowedNow = allowedNow || l.holds(v)
 				hope = hope || !l.never(v)
 			}
-			return verdict{match: v.Accepts(0) && allowedNow && !deniedNow, prune: !hope}
+			return verdict{match: v.InUniverse() && allowedNow && !deniedNow, prune: !hope}
 		})
 		switch {
 		case r.Undecided:

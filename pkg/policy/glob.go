@@ -38,6 +38,14 @@ import (
 // policies need a few dozen; a pathological one ends as "undecided".
 const searchBudget = 20000
 
+// Two token kinds that no policy pattern has, for the universes of the
+// questions (a bucket name has no '/'): one character other than r, and a
+// run of characters without r.
+const (
+	tokOneBut = iota + 100
+	tokAnyBut
+)
+
 // glob is a compiled pattern with the facts the search needs about it.
 type glob struct {
 	toks []token
@@ -55,11 +63,43 @@ func newGlob(toks []token) glob {
 		g.allStar[i] = toks[i].kind == tokAny && g.allStar[i+1]
 	}
 	for i, t := range toks {
-		if t.kind == tokAny {
+		if t.kind == tokAny || t.kind == tokAnyBut {
 			g.stars = append(g.stars, i)
 		}
 	}
 	return g
+}
+
+// plain: the glob has only the tokens of policy patterns.
+func (g glob) plain() bool {
+	for _, t := range g.toks {
+		if t.kind == tokOneBut || t.kind == tokAnyBut {
+			return false
+		}
+	}
+	return true
+}
+
+// then appends tokens to g.
+func (g glob) then(toks ...token) glob {
+	return newGlob(append(slices.Clone(g.toks), toks...))
+}
+
+// matches runs the automaton on s.
+func (g glob) matches(s string, fold bool) bool {
+	set := make([]uint64, g.words())
+	set[0] = 1
+	g.closure(set)
+	next := make([]uint64, g.words())
+	for _, c := range s {
+		if fold {
+			c = canonical(c)
+		}
+		g.step(set, next, c, fold)
+		set, next = next, set
+	}
+	n := len(g.toks)
+	return set[n/64]&(1<<(n%64)) != 0
 }
 
 // literalGlob matches exactly s, and prefixGlob every string that starts
@@ -102,16 +142,24 @@ func canonical(r rune) rune {
 	return least
 }
 
-// product is a search over several globs at once.
+// product is a search over several globs at once. The first universes
+// globs are the universe of the question (their union): strings outside it
+// are never explored.
 type product struct {
-	globs []glob
-	fold  bool
-	off   []int // word offset of each glob's state set
-	width int   // words per product state
+	globs     []glob
+	universes int
+	fold      bool
+	off       []int // word offset of each glob's state set
+	width     int   // words per product state
 }
 
-func newProduct(globs []glob, fold bool) *product {
-	p := &product{globs: globs, fold: fold, off: make([]int, len(globs))}
+// newProduct searches globs, globs[0] being the universe.
+func newProduct(globs []glob, fold bool) *product { return newUnionProduct(1, globs, fold) }
+
+// newUnionProduct searches globs, the first universes of them being the
+// universe.
+func newUnionProduct(universes int, globs []glob, fold bool) *product {
+	p := &product{globs: globs, universes: universes, fold: fold, off: make([]int, len(globs))}
 	for i, g := range globs {
 		p.off[i] = p.width
 		p.width += g.words()
@@ -155,13 +203,26 @@ func (g glob) advance(i int, to []uint64, c rune, fold bool) {
 			next = i
 		case t.kind == tokOne:
 			next = i + 1
-		case t.r == c, fold && canonical(t.r) == c:
+		case t.kind == tokAnyBut:
+			if !runeIs(t.r, c, fold) {
+				next = i
+			}
+		case t.kind == tokOneBut:
+			if !runeIs(t.r, c, fold) {
+				next = i + 1
+			}
+		case t.kind == tokLit && runeIs(t.r, c, fold):
 			next = i + 1
 		}
 		if next >= 0 {
 			to[next/64] |= 1 << (next % 64)
 		}
 	}
+}
+
+// runeIs: pattern rune r is the input rune c (c canonical when folding).
+func runeIs(r, c rune, fold bool) bool {
+	return r == c || fold && canonical(r) == c
 }
 
 // view tells an evaluator, for one product state, what each glob does.
@@ -186,6 +247,26 @@ func (v view) Accepts(i int) bool {
 func (v view) Dead(i int) bool {
 	for _, w := range v.set(i) {
 		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// InUniverse: the string read so far is in the universe.
+func (v view) InUniverse() bool {
+	for i := range v.p.universes {
+		if v.Accepts(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// OutOfUniverse: no continuation is in the universe.
+func (v view) OutOfUniverse() bool {
+	for i := range v.p.universes {
+		if !v.Dead(i) {
 			return false
 		}
 	}
@@ -228,7 +309,7 @@ func (p *product) alphabet() []rune {
 			if p.fold {
 				r = canonical(r)
 			}
-			if t.kind == tokLit && !seen[r] {
+			if t.kind != tokOne && t.kind != tokAny && !seen[r] {
 				seen[r] = true
 				out = append(out, r)
 			}
@@ -249,9 +330,8 @@ func (p *product) alphabet() []rune {
 	}
 }
 
-// search looks for the shortest string for which eval says match. Glob 0
-// is the universe of the question: strings it cannot continue are never
-// explored.
+// search looks for the shortest string for which eval says match. Strings
+// the universe cannot continue are never explored.
 func (p *product) search(eval func(view) verdict) searchResult {
 	res, _ := p.explore(eval, false)
 	return res
@@ -269,18 +349,18 @@ func (p *product) explore(eval func(view) verdict, all bool) (searchResult, bool
 		s[0] |= 1
 		g.closure(s)
 	}
-	// Every string of the universe (glob 0) starts with its leading
-	// literals: read them once instead of searching through them.
-	var forced []rune
-	for _, t := range p.globs[0].toks {
-		if t.kind != tokLit {
-			break
+	// Every string of the universe starts with the leading literals its
+	// globs share: read them once instead of searching through them.
+	forced := p.globs[0].lead(p.fold)
+	for i := 1; i < p.universes; i++ {
+		lead := p.globs[i].lead(p.fold)
+		n := 0
+		for n < len(forced) && n < len(lead) && forced[n] == lead[n] {
+			n++
 		}
-		c := t.r
-		if p.fold {
-			c = canonical(c)
-		}
-		forced = append(forced, c)
+		forced = forced[:n]
+	}
+	for _, c := range forced {
 		start = p.next(start, c)
 	}
 	type node struct {
@@ -309,8 +389,8 @@ func (p *product) explore(eval func(view) verdict, all bool) (searchResult, bool
 		}
 		for _, c := range sigma {
 			p.stepInto(states[head], scratch, c)
-			if (view{p: p, state: scratch}).Dead(0) {
-				continue // glob 0 is the universe: nothing outside it matters
+			if (view{p: p, state: scratch}).OutOfUniverse() {
+				continue // nothing outside the universe matters
 			}
 			k := key(scratch)
 			if seen[k] {
@@ -355,7 +435,7 @@ func intersects(a, b glob, fold bool) tri {
 	// Quick answers first: a string of one that the other matches, or
 	// leading literals that already differ.
 	for _, fill := range []string{"", "x"} {
-		if globMatch(a.toks, b.instance(fill), fold) || globMatch(b.toks, a.instance(fill), fold) {
+		if (b.plain() && a.matches(b.instance(fill), fold)) || (a.plain() && b.matches(a.instance(fill), fold)) {
 			return yes
 		}
 	}
@@ -375,8 +455,8 @@ func intersects(a, b glob, fold bool) tri {
 	return no
 }
 
-// instance is one string the glob matches: each '*' read as fill, each '?'
-// as "x".
+// instance is one string a plain glob matches: each '*' read as fill,
+// each '?' as "x".
 func (g glob) instance(fill string) string {
 	var b []rune
 	for _, t := range g.toks {
