@@ -85,7 +85,7 @@ type Model struct {
 	// Artifacts are the S3 objects the containers read their model data
 	// from, one per ModelDataUrl and per S3 model data source.
 	Artifacts []Artifact
-	Tags            map[string]string
+	Tags      map[string]string
 	// Instances is how many instances will host the model; InstancesFrom
 	// says where that number came from (e.g. "VPCGUARD_EXPECTED_INSTANCES",
 	// "endpoint config cfg-1 variant AllTraffic", "autoscaling max").
