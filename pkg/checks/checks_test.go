@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -53,7 +54,17 @@ func compliant() *inventory.Snapshot {
 			sgID: {ID: sgID, VPCID: vpcID, Egress: []inventory.Permission{{Protocol: "tcp", FromPort: 443, ToPort: 443, PrefixListIDs: []string{s3PL}}}},
 		}),
 		S3PrefixList: inventory.Known(s3PL),
-		Roles:        map[string]inventory.Fact[inventory.RolePermissions]{roleARN: inventory.Known(inventory.RolePermissions{RoleARN: roleARN, Allowed: allowed})},
+		S3CIDRs:      inventory.Known([]string{"3.5.0.0/19", "52.216.0.0/15", "54.231.0.0/16"}),
+		SubnetACLs: inventory.Known(map[string]inventory.NetworkACL{
+			subnetA: defaultACL(),
+			subnetB: {ID: aclB, VPCID: vpcID, SubnetIDs: []string{subnetB}, Entries: []nacl.Entry{
+				{RuleNumber: 100, Egress: true, Protocol: "6", Action: "allow", CIDR: "0.0.0.0/0", Ports: &nacl.PortRange{From: 443, To: 443}},
+				{RuleNumber: 100, Protocol: "6", Action: "allow", CIDR: "0.0.0.0/0", Ports: &nacl.PortRange{From: 1024, To: 65535}},
+				{RuleNumber: nacl.DefaultRule, Egress: true, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+				{RuleNumber: nacl.DefaultRule, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+			}},
+		}),
+		Roles: map[string]inventory.Fact[inventory.RolePermissions]{roleARN: inventory.Known(inventory.RolePermissions{RoleARN: roleARN, Allowed: allowed})},
 		Buckets: map[string]inventory.Fact[inventory.BucketPolicy]{bucket: inventory.Known(inventory.BucketPolicy{Bucket: bucket, Exists: true,
 			Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::ml-artifacts","arn:aws:s3:::ml-artifacts/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-s3"}}}]}`})},
 		VPCs: map[string]*inventory.VPC{vpcID: {
@@ -69,8 +80,25 @@ func compliant() *inventory.Snapshot {
 				RouteTableIDs: []string{rtMain, rtB}, PolicyDocument: hardened}}),
 			FlowLogs:    inventory.Known([]inventory.FlowLog{{ID: "fl-1", TrafficType: "ALL", Status: "ACTIVE"}}),
 			NATGateways: inventory.Known([]inventory.NATGateway{{ID: "nat-1", State: "available"}}),
+			DefaultACL:  inventory.Known(defaultACL()),
 		}},
 	}
+}
+
+const (
+	aclDefault = "acl-default"
+	aclB       = "acl-b"
+)
+
+// defaultACL is a VPC's default network ACL as AWS creates it: all IPv4
+// traffic allowed both ways (rule 100), the rest denied ('*').
+func defaultACL() inventory.NetworkACL {
+	return inventory.NetworkACL{ID: aclDefault, VPCID: vpcID, Default: true, SubnetIDs: []string{subnetA}, Entries: []nacl.Entry{
+		{RuleNumber: 100, Egress: true, Protocol: "-1", Action: "allow", CIDR: "0.0.0.0/0"},
+		{RuleNumber: 100, Protocol: "-1", Action: "allow", CIDR: "0.0.0.0/0"},
+		{RuleNumber: nacl.DefaultRule, Egress: true, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+		{RuleNumber: nacl.DefaultRule, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+	}}
 }
 
 func run(t *testing.T, s *inventory.Snapshot) map[string]report.Check {
@@ -96,7 +124,7 @@ func TestCompliantSnapshotPassesEveryCheck(t *testing.T) {
 func TestCatalogueIsComplete(t *testing.T) {
 	want := []string{ModelInVPC, SubnetsMultiAZ, SubnetIPCapacity, SecurityGroupsValid, SecurityGroupEgressS3,
 		S3EndpointPresent, S3EndpointRoutes, S3EndpointPolicyCustom, S3EndpointDeniesALRepos, S3EndpointPolicyAllows,
-		VPCDNS, BucketPolicyVPCRestricted, ExecutionRoleENIPermission, OutboundAccess, VPCFlowLogs}
+		VPCDNS, BucketPolicyVPCRestricted, ExecutionRoleENIPermission, OutboundAccess, VPCFlowLogs, NetworkACLS3}
 	defs := Catalogue()
 	if len(defs) != len(want) {
 		t.Fatalf("catalogue has %d checks, want %d", len(defs), len(want))
@@ -182,6 +210,14 @@ func TestEachCheckFires(t *testing.T) {
 			message: "model fraud-v3 cannot read s3://ml-artifacts/fraud-v3/model.tar.gz (container 0 ModelDataUrl): no Allow covers it", fix: `"Resource":["arn:aws:s3:::ml-artifacts/fraud-v3/model.tar.gz"]`,
 			mutate: func(s *inventory.Snapshot) {
 				s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = strings.Replace(hardened, "arn:aws:s3:::ml-artifacts/*", "arn:aws:s3:::models-prod-*/*", 1)
+			}},
+		{name: "network ACL denies HTTPS to S3", check: NetworkACLS3, status: report.StatusFail, resource: aclB,
+			message: "network ACL acl-b of subnets subnet-0b (models fraud-v3) blocks the S3 gateway endpoint: outbound TCP 443 to 52.216.0.0/15 is denied by rule 90",
+			fix:     "aws ec2 create-network-acl-entry --region us-east-1 --network-acl-id acl-b --egress --rule-number 89 --protocol tcp --port-range From=443,To=443 --cidr-block 52.216.0.0/15 --rule-action allow",
+			mutate: func(s *inventory.Snapshot) {
+				a := s.SubnetACLs.Value[subnetB]
+				a.Entries = append(a.Entries, nacl.Entry{RuleNumber: 90, Egress: true, Protocol: "6", Action: "deny", CIDR: "52.216.0.0/15", Ports: &nacl.PortRange{From: 443, To: 443}})
+				s.SubnetACLs.Value[subnetB] = a
 			}},
 		{name: "DNS support off", check: VPCDNS, status: report.StatusFail, resource: vpcID, message: "enableDnsSupport is off", fix: "--enable-dns-support",
 			mutate: func(s *inventory.Snapshot) { s.VPCs[vpcID].DNS.Value.Support = false }},

@@ -9,6 +9,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 )
 
 // Conversions from SDK shapes to the snapshot's plain values.
@@ -168,4 +170,28 @@ func tagsFrom(tags []ec2types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+func networkACLFrom(a ec2types.NetworkAcl) NetworkACL {
+	out := NetworkACL{ID: aws.ToString(a.NetworkAclId), VPCID: aws.ToString(a.VpcId), Default: aws.ToBool(a.IsDefault)}
+	for _, as := range a.Associations {
+		if id := aws.ToString(as.SubnetId); id != "" {
+			out.SubnetIDs = append(out.SubnetIDs, id)
+		}
+	}
+	for _, e := range a.Entries {
+		entry := nacl.Entry{
+			RuleNumber: aws.ToInt32(e.RuleNumber),
+			Egress:     aws.ToBool(e.Egress),
+			Protocol:   aws.ToString(e.Protocol),
+			Action:     string(e.RuleAction),
+			CIDR:       aws.ToString(e.CidrBlock),
+			IPv6CIDR:   aws.ToString(e.Ipv6CidrBlock),
+		}
+		if pr := e.PortRange; pr != nil && pr.From != nil && pr.To != nil {
+			entry.Ports = &nacl.PortRange{From: *pr.From, To: *pr.To}
+		}
+		out.Entries = append(out.Entries, entry)
+	}
+	return out
 }

@@ -11,6 +11,8 @@ package inventory
 import (
 	"fmt"
 	"slices"
+
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 )
 
 // Fact is one piece of gathered state, or why it could not be read.
@@ -57,6 +59,14 @@ type Snapshot struct {
 	// S3PrefixList is the id of the region's S3 prefix list (pl-…), which
 	// gateway endpoint routes and security group rules refer to.
 	S3PrefixList Fact[string]
+	// S3CIDRs are the CIDRs of that prefix list: the addresses S3 traffic
+	// through the gateway endpoint goes to, which network ACLs must let
+	// through.
+	S3CIDRs Fact[[]string]
+	// SubnetACLs are the network ACLs associated with the models' subnets,
+	// by subnet id (DescribeNetworkAcls association.subnet-id). A subnet
+	// absent here uses its VPC's default ACL (VPC.DefaultACL).
+	SubnetACLs Fact[map[string]NetworkACL]
 
 	// Trigger is the VPC endpoint a VPC-endpoint event is about, if any.
 	Trigger *EndpointRef
@@ -159,6 +169,36 @@ type VPC struct {
 	FlowLogs Fact[[]FlowLog]
 	// NATGateways are the VPC's available NAT gateways.
 	NATGateways Fact[[]NATGateway]
+	// DefaultACL is the VPC's default network ACL, which serves every
+	// subnet without an explicit association.
+	DefaultACL Fact[NetworkACL]
+}
+
+// NetworkACL is one network ACL with its entries, inbound and outbound.
+type NetworkACL struct {
+	ID        string
+	VPCID     string
+	Default   bool
+	SubnetIDs []string // associated subnets
+	Entries   []nacl.Entry
+}
+
+// ACLFor returns the network ACL that serves subnet: its association, else
+// the default ACL of its VPC.
+func (s *Snapshot) ACLFor(subnet string, v *VPC) (NetworkACL, error) {
+	if !s.SubnetACLs.OK() {
+		return NetworkACL{}, s.SubnetACLs.Err
+	}
+	if a, ok := s.SubnetACLs.Value[subnet]; ok {
+		return a, nil
+	}
+	if v == nil {
+		return NetworkACL{}, fmt.Errorf("the VPC of subnet %s was not read", subnet)
+	}
+	if !v.DefaultACL.OK() {
+		return NetworkACL{}, v.DefaultACL.Err
+	}
+	return v.DefaultACL.Value, nil
 }
 
 // VPCInfo is what DescribeVpcs says of a VPC.
