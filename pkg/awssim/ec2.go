@@ -16,20 +16,27 @@ import (
 )
 
 var ec2Ops = map[string]handler{
-	"DescribeSubnets":        (*Server).describeSubnets,
-	"DescribeRouteTables":    (*Server).describeRouteTables,
-	"DescribeVpcEndpoints":   (*Server).describeVpcEndpoints,
-	"DescribeVpcs":           (*Server).describeVpcs,
-	"DescribeVpcAttribute":   (*Server).describeVpcAttribute,
-	"DescribeDhcpOptions":    (*Server).describeDhcpOptions,
-	"DescribeFlowLogs":       (*Server).describeFlowLogs,
-	"DescribeSecurityGroups": (*Server).describeSecurityGroups,
-	"DescribeNatGateways":    (*Server).describeNatGateways,
-	"DescribePrefixLists":    (*Server).describePrefixLists,
-	"CreateVpcEndpoint":      (*Server).createVpcEndpoint,
-	"ModifyVpcEndpoint":      (*Server).modifyVpcEndpoint,
-	"DeleteVpcEndpoints":     (*Server).deleteVpcEndpoints,
-	"CreateTags":             (*Server).createTags,
+	"DescribeSubnets":              (*Server).describeSubnets,
+	"DescribeRouteTables":          (*Server).describeRouteTables,
+	"DescribeVpcEndpoints":         (*Server).describeVpcEndpoints,
+	"DescribeVpcs":                 (*Server).describeVpcs,
+	"DescribeVpcAttribute":         (*Server).describeVpcAttribute,
+	"DescribeDhcpOptions":          (*Server).describeDhcpOptions,
+	"DescribeFlowLogs":             (*Server).describeFlowLogs,
+	"DescribeSecurityGroups":       (*Server).describeSecurityGroups,
+	"DescribeNatGateways":          (*Server).describeNatGateways,
+	"DescribePrefixLists":          (*Server).describePrefixLists,
+	"DescribeNetworkAcls":          (*Server).describeNetworkAcls,
+	"DescribeManagedPrefixLists":   (*Server).describeManagedPrefixLists,
+	"GetManagedPrefixListEntries":  (*Server).getManagedPrefixListEntries,
+	"CreateNetworkAclEntry":        (*Server).createNetworkAclEntry,
+	"ReplaceNetworkAclEntry":       (*Server).replaceNetworkAclEntry,
+	"DeleteNetworkAclEntry":        (*Server).deleteNetworkAclEntry,
+	"ReplaceNetworkAclAssociation": (*Server).replaceNetworkAclAssociation,
+	"CreateVpcEndpoint":            (*Server).createVpcEndpoint,
+	"ModifyVpcEndpoint":            (*Server).modifyVpcEndpoint,
+	"DeleteVpcEndpoints":           (*Server).deleteVpcEndpoints,
+	"CreateTags":                   (*Server).createTags,
 }
 
 // MaxEndpointPolicy is the largest VPC endpoint policy, in characters.
@@ -1337,6 +1344,10 @@ func (s *Server) createTags(c *call) (any, *apiError) {
 			}
 		case "fl":
 			if v, ok := st.flowLogs.byID[id]; ok {
+				t = &v.Tags
+			}
+		case "acl":
+			if v, ok := st.acls.table.byID[id]; ok {
 				t = &v.Tags
 			}
 		default:

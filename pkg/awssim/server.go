@@ -236,7 +236,8 @@ var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags")},
+		"ec2": {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags",
+			"CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation")},
 		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps},
 		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
 		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
