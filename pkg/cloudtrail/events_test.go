@@ -104,6 +104,12 @@ func TestDemoEvents(t *testing.T) {
 				PolicyDocument: `{"Statement":[{"Sid":"AmazonLinuxAMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}]}`,
 			}
 		}},
+		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID:  "vpce-0aaa0000000000001",
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Sid":"ProductionModelBuckets","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::models-prod-*","arn:aws:s3:::models-prod-*/*"]},{"Sid":"AmazonLinuxAMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*","arn:aws:s3:::amazonlinux-2-repos-us-east-1/*","arn:aws:s3:::al2023-repos-us-east-1-*/*"]}]}`,
+			}
+		}},
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
 		}},
