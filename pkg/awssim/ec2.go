@@ -16,16 +16,17 @@ import (
 )
 
 var ec2Ops = map[string]handler{
-	"DescribeSubnets":              (*Server).describeSubnets,
-	"DescribeRouteTables":          (*Server).describeRouteTables,
-	"DescribeVpcEndpoints":         (*Server).describeVpcEndpoints,
-	"DescribeVpcs":                 (*Server).describeVpcs,
-	"DescribeVpcAttribute":         (*Server).describeVpcAttribute,
-	"DescribeDhcpOptions":          (*Server).describeDhcpOptions,
-	"DescribeFlowLogs":             (*Server).describeFlowLogs,
-	"DescribeSecurityGroups":       (*Server).describeSecurityGroups,
-	"DescribeNatGateways":          (*Server).describeNatGateways,
-	"DescribePrefixLists":          (*Server).describePrefixLists,
+	"DescribeSubnets":        (*Server).describeSubnets,
+	"DescribeRouteTables":    (*Server).describeRouteTables,
+	"DescribeVpcEndpoints":   (*Server).describeVpcEndpoints,
+	"DescribeVpcs":           (*Server).describeVpcs,
+	"DescribeVpcAttribute":   (*Server).describeVpcAttribute,
+	"DescribeDhcpOptions":    (*Server).describeDhcpOptions,
+	"DescribeFlowLogs":       (*Server).describeFlowLogs,
+	"DescribeSecurityGroups": (*Server).describeSecurityGroups,
+	"DescribeNatGateways":    (*Server).describeNatGateways,
+	"DescribePrefixLists":    (*Server).describePrefixLists,
+	// Network ACLs and managed prefix lists (ec2acl.go).
 	"DescribeNetworkAcls":          (*Server).describeNetworkAcls,
 	"DescribeManagedPrefixLists":   (*Server).describeManagedPrefixLists,
 	"GetManagedPrefixListEntries":  (*Server).getManagedPrefixListEntries,
@@ -37,6 +38,20 @@ var ec2Ops = map[string]handler{
 	"ModifyVpcEndpoint":            (*Server).modifyVpcEndpoint,
 	"DeleteVpcEndpoints":           (*Server).deleteVpcEndpoints,
 	"CreateTags":                   (*Server).createTags,
+	// Drift writes (ec2drift.go).
+	"ModifyVpcAttribute":           (*Server).modifyVpcAttribute,
+	"AssociateDhcpOptions":         (*Server).associateDhcpOptions,
+	"AssociateRouteTable":          (*Server).associateRouteTable,
+	"ReplaceRouteTableAssociation": (*Server).replaceRouteTableAssociation,
+	"DisassociateRouteTable":       (*Server).disassociateRouteTable,
+	"CreateRoute":                  (*Server).createRoute,
+	"ReplaceRoute":                 (*Server).replaceRoute,
+	"DeleteRoute":                  (*Server).deleteRoute,
+	"AuthorizeSecurityGroupEgress": (*Server).authorizeSecurityGroupEgress,
+	"RevokeSecurityGroupEgress":    (*Server).revokeSecurityGroupEgress,
+	"ModifySecurityGroupRules":     (*Server).modifySecurityGroupRules,
+	"DescribeSecurityGroupRules":   (*Server).describeSecurityGroupRules,
+	"DeleteFlowLogs":               (*Server).deleteFlowLogs,
 }
 
 // MaxEndpointPolicy is the largest VPC endpoint policy, in characters.

@@ -90,6 +90,9 @@ func (p Ports) MarshalJSON() ([]byte, error) {
 // IsZero lets omitzero drop an unset range.
 func (p Ports) IsZero() bool { return !p.Set }
 
+// ec2ACLWrites are the network ACL writes the server records.
+var ec2ACLWrites = []string{"CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation"}
+
 // defaultRule is the number DescribeNetworkAcls gives the '*' entries.
 const defaultRule = 32767
 
