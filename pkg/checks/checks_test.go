@@ -421,7 +421,7 @@ func TestUnlistedModelsMakeVPCChecksUnknown(t *testing.T) {
 	s.Models = nil
 	s.ModelErrs["the account's models"] = errors.New("list models: AccessDeniedException")
 	got := run(t, s)
-	for _, id := range []string{S3EndpointPresent, S3EndpointRoutes, VPCDNS, OutboundAccess, VPCFlowLogs, SecurityGroupEgressS3, SubnetIPCapacity} {
+	for _, id := range []string{S3EndpointPresent, S3EndpointRoutes, VPCDNS, OutboundAccess, VPCFlowLogs, SecurityGroupEgressS3, SubnetIPCapacity, NetworkACLS3} {
 		if c := got[id]; c.Status != report.StatusUnknown || !strings.Contains(c.Message, "the account's models") {
 			t.Errorf("%s = %s (%s), want unknown", id, c.Status, c.Message)
 		}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -44,6 +45,13 @@ func evalNetworkACLS3(s *inventory.Snapshot) Outcome {
 			continue
 		}
 		fs = append(fs, aclFindings(s, g)...)
+	}
+	if len(fs) == 0 {
+		// As for the other VPC checks: models that could not be read may
+		// be placed anywhere, so this cannot say "not applicable".
+		for _, name := range slices.Sorted(maps.Keys(s.ModelErrs)) {
+			fs = append(fs, unknown(name, s.ModelErrs[name], name))
+		}
 	}
 	if len(fs) == 0 {
 		fs = append(fs, notApplicable("no model is placed in a VPC"))

@@ -155,6 +155,23 @@ func TestDemoEvents(t *testing.T) {
 		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteFlowLogs = &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ccc0000000000001"}}
 		}},
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 443, 443
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true,
+				Protocol: "6", RuleAction: "deny", CIDR: "52.216.0.0/15", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true}
+		}},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 1024, 65535
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0ddd0000000000001", RuleNumber: 140,
+				Protocol: "6", RuleAction: "allow", CIDR: "0.0.0.0/0", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0bbb0000000000002",
+				AssociationID: "aclassoc-08f830b34bba886ee", NewAssociationID: "aclassoc-0c1d2e3f4a5b6c7d8"}
+		}},
 		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json": {mlEngineer, func(c *cloudtrail.Call) {
 			two, hundred := 2, 100
 			c.ScalableTarget = &cloudtrail.RegisterScalableTarget{ServiceNamespace: "sagemaker", ResourceID: "endpoint/churn-endpoint/variant/AllTraffic",

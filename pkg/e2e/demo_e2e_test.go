@@ -66,6 +66,11 @@ var (
 		// artifacts (in report mode its route table is still missing).
 		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {fired: []string{checks.S3EndpointRoutes, checks.S3EndpointPolicyAllows},
 			report: []string{"associate-route-tables:planned"}},
+		// Network ACL drift (issue 15): reported, never repaired.
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json":   {fired: []string{checks.NetworkACLS3}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json":              {},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json":   {},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {fired: []string{checks.NetworkACLS3}},
 	}
 )
 

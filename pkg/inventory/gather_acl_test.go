@@ -16,7 +16,7 @@ import (
 // default ACL from one by vpc-id and default (round three), the S3 CIDRs
 // with the prefix list id from DescribePrefixLists; one item per page.
 func TestNetworkACLsAndS3CIDRs(t *testing.T) {
-	const custom, subnetB = "acl-0aaa0000000000001", "subnet-0aaa000000000b001"
+	const custom, subnetB = "acl-0aaa0000000000002", "subnet-0aaa000000000b001"
 	g, srv := startScenario(t, "demo", func(sc *awssim.Scenario) {
 		sc.PageSize = 1
 		sc.NetworkACLs = append(sc.NetworkACLs, awssim.NetworkACL{ID: custom, VPC: fraudVPC, Subnets: []string{subnetB}, Entries: []awssim.ACLEntry{
@@ -82,5 +82,41 @@ func TestNetworkACLsAccessDenied(t *testing.T) {
 	}
 	if !s.Subnets.OK() || !s.S3CIDRs.OK() || !s.VPCs[fraudVPC].RouteTables.OK() {
 		t.Errorf("other facts lost: %v %v %v", s.Subnets.Err, s.S3CIDRs.Err, s.VPCs[fraudVPC].RouteTables.Err)
+	}
+}
+
+// TestNetworkACLUsers: an ACL's users are the models on its associated
+// subnets (the default ACL lists every subnet without an explicit one); an
+// association narrows them to its subnet; a gone ACL serves nobody.
+func TestNetworkACLUsers(t *testing.T) {
+	g, srv := startScenario(t, "demo", nil)
+	ctx := context.Background()
+	names := func(s *inventory.Snapshot) []string {
+		var out []string
+		for _, m := range s.Models {
+			out = append(out, m.Name)
+		}
+		slices.Sort(out)
+		return out
+	}
+	s, err := g.NetworkACLUsers(ctx, "acl-0aaa0000000000001", "")
+	if err != nil || !slices.Equal(names(s), []string{"fraud-detector-v3"}) || !s.SubnetACLs.OK() {
+		t.Errorf("fraud's default ACL: %v, %q", err, names(s))
+	}
+	s, err = g.NetworkACLUsers(ctx, "acl-0ddd0000000000001", "aclassoc-not-this-one")
+	if err != nil || !slices.Equal(names(s), []string{"forecast-v1"}) {
+		t.Errorf("forecast's ACL with an unknown association: %v, %q", err, names(s))
+	}
+	s, err = g.NetworkACLUsers(ctx, "acl-0bbb0000000000002", "")
+	if err != nil || len(s.Models) != 0 {
+		t.Errorf("an ACL without subnets: %v, %q", err, names(s))
+	}
+	s, err = g.NetworkACLUsers(ctx, "acl-0fff0000000000000", "")
+	if err != nil || len(s.Models) != 0 {
+		t.Errorf("a gone ACL: %v, %q", err, names(s))
+	}
+	srv.SetFault("ec2:DescribeNetworkAcls", awssim.Fault{AccessDenied: true})
+	if _, err := g.NetworkACLUsers(ctx, "acl-0aaa0000000000001", ""); err == nil || !strings.Contains(err.Error(), "describe network acl acl-0aaa0000000000001") {
+		t.Errorf("unreadable ACL: %v", err)
 	}
 }
