@@ -77,7 +77,9 @@ var functionSpecs = map[string]FunctionSpec{
 				"ModifyVpcAttribute", "AssociateDhcpOptions",
 				"AssociateRouteTable", "ReplaceRouteTableAssociation", "DisassociateRouteTable", "CreateRoute", "ReplaceRoute", "DeleteRoute",
 				"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules",
-				"DeleteFlowLogs"},
+				"DeleteFlowLogs",
+				// Network ACLs on the S3 path (issue 15).
+				"CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation"},
 		},
 		Memory: 128, Timeout: 60 * time.Second,
 	},

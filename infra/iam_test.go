@@ -69,7 +69,7 @@ func readOnly(action string) bool {
 // The permissions of report mode: reads, plus the function's own plumbing.
 var reportModeActions = []string{
 	"application-autoscaling:DescribeScalableTargets",
-	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribePrefixLists",
+	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribeNetworkAcls", "ec2:DescribePrefixLists",
 	"ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcAttribute",
 	"ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
 	"events:PutEvents",

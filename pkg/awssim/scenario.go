@@ -42,6 +42,8 @@ type Scenario struct {
 	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
 	NATGateways    []NATGateway    `json:"natGateways,omitempty"`
 	FlowLogs       []FlowLog       `json:"flowLogs,omitempty"`
+	// NetworkACLs are the network ACLs; see NetworkACL for the defaults.
+	NetworkACLs []NetworkACL `json:"networkAcls,omitempty"`
 	// PrefixLists adds to (or overrides by name) the AWS-managed prefix
 	// lists, which always include com.amazonaws.<region>.s3 and .dynamodb.
 	PrefixLists []PrefixList `json:"prefixLists,omitempty"`
@@ -253,7 +255,8 @@ type FlowLog struct {
 	Tags            Tags   `json:"tags,omitempty"`
 }
 
-// PrefixList is an AWS-managed prefix list.
+// PrefixList is an AWS-managed prefix list. CIDRs default to none for a
+// scenario's own list; the built-in S3 and DynamoDB lists have some.
 type PrefixList struct {
 	ID    string   `json:"id"`
 	Name  string   `json:"name"` // com.amazonaws.<region>.s3

@@ -239,7 +239,7 @@ var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, ec2DriftWrites...)...)},
+		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, append(ec2DriftWrites, ec2ACLWrites...)...)...)},
 		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps, writes: set("UpdateEndpointWeightsAndCapacities")},
 		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
 		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},

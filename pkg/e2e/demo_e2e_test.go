@@ -40,7 +40,8 @@ var (
 			fired:  []string{checks.SecurityGroupEgressS3, checks.S3EndpointPolicyCustom, checks.S3EndpointDeniesALRepos, checks.BucketPolicyVPCRestricted},
 			report: []string{"add-al-repo-deny:planned"}, remediate: []string{"add-al-repo-deny:applied"}},
 		"sagemaker-CreateModel-forecast-single-az-no-eni-permissions.json": {
-			fired: []string{checks.SubnetsMultiAZ, checks.SubnetIPCapacity, checks.VPCDNS, checks.BucketPolicyVPCRestricted, checks.ExecutionRoleENIPermission, checks.OutboundAccess}},
+			fired: []string{checks.SubnetsMultiAZ, checks.SubnetIPCapacity, checks.VPCDNS, checks.BucketPolicyVPCRestricted, checks.ExecutionRoleENIPermission, checks.OutboundAccess,
+				checks.NetworkACLS3}},
 		"sagemaker-CreateModel-legacy-nlp-no-vpc.json":           {fired: []string{checks.ModelInVPC}},
 		"sagemaker-CreateModel-churn-failed-already-exists.json": {skipped: "the call failed (ValidationException)"},
 		"sagemaker-CreateEndpointConfig-churn.json": {fired: churnFired,
@@ -86,6 +87,15 @@ var (
 		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json":                           {fired: []string{checks.VPCFlowLogs}},
 		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json":        {},
 		"sagemaker-UpdateEndpointWeightsAndCapacities-churn-scale-out-130.json": {fired: []string{checks.SubnetIPCapacity}},
+		// An allow-list of other buckets locks fraud-detector-v3 out of its
+		// artifacts (in report mode its route table is still missing).
+		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {fired: []string{checks.S3EndpointRoutes, checks.S3EndpointPolicyAllows},
+			report: []string{"associate-route-tables:planned"}},
+		// Network ACL drift (issue 15): reported, never repaired.
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json":   {fired: []string{checks.NetworkACLS3}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json":              {},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json":   {},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {fired: []string{checks.NetworkACLS3}},
 	}
 )
 
