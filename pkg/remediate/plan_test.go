@@ -341,7 +341,7 @@ func TestPlan(t *testing.T) {
 			name: "exempt VPC: every step refused",
 			snap: func() *inventory.Snapshot {
 				s := newSnap()
-				s.VPCs["vpc-1"].Info.Value.Tags = map[string]string{exemptTag: "yes"}
+				s.VPCs["vpc-1"].Info.Value.Tags = map[string]string{exemptTag: "true"}
 				return s
 			},
 			want:    []string{"create-s3-gateway-endpoint refused vpc-1,rtb-a,rtb-c,rtb-main"},
