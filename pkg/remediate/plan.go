@@ -152,7 +152,6 @@ func (p *planner) vpcBlocked(g inventory.VPCGroup) string {
 	return strings.Join(why, "; ")
 }
 
-
 // tableSet is the outcome of matching the model subnets of a VPC to route
 // tables: the tables to add (with the subnets and models they serve) and
 // the tables left out, each with the reason.
