@@ -100,11 +100,14 @@ type State struct {
 
 // Outcome is what the write came to.
 type Outcome struct {
-	Time       time.Time `json:"time"`
-	Status     string    `json:"status"` // the action's status: applied, failed or skipped
-	Reason     string    `json:"reason,omitempty"`
-	ErrorCode  string    `json:"error_code,omitempty"`
-	EndpointID string    `json:"vpc_endpoint_id,omitempty"` // a create's new endpoint
+	Time   time.Time `json:"time"`
+	Status string    `json:"status"` // the action's status: applied, failed or skipped
+	// Written: the write call succeeded (a failed verification after it
+	// still changed the state; a failed call changed nothing).
+	Written    bool   `json:"written"`
+	Reason     string `json:"reason,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	EndpointID string `json:"vpc_endpoint_id,omitempty"` // a create's new endpoint
 }
 
 // Undo is how a repair was taken back.

@@ -335,7 +335,7 @@ func (p *planner) create(g inventory.VPCGroup) []Step {
 				ResourceType: ec2types.ResourceTypeVpcEndpoint,
 				Tags:         []ec2types.Tag{{Key: aws.String(ManagedTagKey), Value: aws.String(ManagedTagValue)}},
 			}},
-			ClientToken: aws.String(ClientToken(g.ID, ts.add)),
+			ClientToken: aws.String(ClientToken(g.ID)),
 		}
 		s.NewPolicy = doc
 		s.Before = map[string]any{"vpc_id": g.ID, "s3_gateway_endpoints": []string{}, "route_tables_without_s3_route": ts.add}
@@ -516,14 +516,15 @@ func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint, che
 	return ""
 }
 
-// ClientToken is the idempotency token of the CreateVpcEndpoint for vpcID
-// and routeTables (in any order): the same VPC and tables always give the
-// same token, so a retry or a concurrent duplicate of the same event gets
-// the endpoint the first call created instead of a second one. It is
-// "vpcguard-" and 40 hex digits of a SHA-256: 49 ASCII characters (the
-// limit is 64).
-func ClientToken(vpcID string, routeTables []string) string {
-	h := sha256.Sum256([]byte(report.ActionCreateS3GatewayEndpoint + "\n" + vpcID + "\n" + strings.Join(sortedCopy(routeTables), ",")))
+// ClientToken is the idempotency token of vpcguard's CreateVpcEndpoint in
+// vpcID: one per VPC, whatever the route tables. A retry, a duplicate of
+// the same event and a concurrent event for another model of the VPC (with
+// other route tables) thus get the endpoint the first call created, or
+// IdempotentParameterMismatch, never a second endpoint; the executor then
+// adds its route tables to that endpoint. It is "vpcguard-" and 40 hex
+// digits of a SHA-256: 49 ASCII characters (the limit is 64).
+func ClientToken(vpcID string) string {
+	h := sha256.Sum256([]byte(report.ActionCreateS3GatewayEndpoint + "\n" + vpcID))
 	return "vpcguard-" + hex.EncodeToString(h[:])[:40]
 }
 
