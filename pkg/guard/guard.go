@@ -98,7 +98,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	res.Checks = checks.RunWith(snap, defs, checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()})
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 
-	a := h.beginAttempt(ctx, log, res.Event.ID)
+	a := h.beginAttempt(ctx, log, res.Event)
 	var errs []error
 	if h.Remediator != nil {
 		rem := h.Remediator

@@ -26,10 +26,10 @@ import (
 // Progress is where the handling of an event notes what it completed (the
 // state table, or the ledger file).
 type Progress interface {
-	Begin(ctx context.Context, event string) (ledger.Progress, bool, error)
-	Claim(ctx context.Context, event, part, holder string, lease time.Duration) (ledger.ClaimResult, error)
-	Complete(ctx context.Context, event, part string, action *report.Action) error
-	Release(ctx context.Context, event, part, holder string) error
+	Begin(ctx context.Context, event ledger.EventKey) (ledger.Progress, bool, error)
+	Claim(ctx context.Context, event ledger.EventKey, part, holder string, lease time.Duration) (ledger.ClaimResult, error)
+	Complete(ctx context.Context, event ledger.EventKey, part string, action *report.Action) error
+	Release(ctx context.Context, event ledger.EventKey, part, holder string) error
 }
 
 // ChannelNotifier is a Notifier that delivers channel by channel
@@ -60,7 +60,7 @@ const (
 // attempt is the progress of one delivery of an event.
 type attempt struct {
 	store  Progress
-	event  string
+	event  ledger.EventKey
 	holder string
 	log    *slog.Logger
 	prev   ledger.Progress
@@ -69,10 +69,11 @@ type attempt struct {
 // beginAttempt reads (or creates) the event's progress. Without a store or
 // an event id it returns nil, and everything is done as if for the first
 // time; when the store fails, too, with a warning.
-func (h *Handler) beginAttempt(ctx context.Context, log *slog.Logger, event string) *attempt {
-	if h.Progress == nil || event == "" {
+func (h *Handler) beginAttempt(ctx context.Context, log *slog.Logger, ev report.Event) *attempt {
+	if h.Progress == nil || ev.ID == "" {
 		return nil
 	}
+	event := ledger.EventKey{Account: ev.Account, Region: ev.Region, Event: ev.ID}
 	p, isNew, err := h.Progress.Begin(ctx, event)
 	if err != nil {
 		log.WarnContext(ctx, "the event's progress record is unavailable: a retry may repeat an email or an EventBridge entry", "error", err.Error())

@@ -179,7 +179,7 @@ func TestRetryAfterEmailFailureRepairsOnce(t *testing.T) {
 	if !strings.Contains(sent, "vpcguard repaired s3-endpoint-present, which now passes") || !strings.Contains(sent, "create-s3-gateway-endpoint: APPLIED") {
 		t.Errorf("the retry's email does not tell of the repair:\n%s", sent)
 	}
-	if entries, _ := store.Recent(context.Background(), 0); len(entries) != 1 || entries[0].Status != ledger.StatusApplied {
+	if entries, _ := store.Recent(context.Background(), "111122223333", "us-east-1", 0); len(entries) != 1 || entries[0].Status != ledger.StatusApplied {
 		t.Errorf("ledger %+v", entries)
 	}
 }

@@ -183,7 +183,7 @@ func (f *FileStore) Record(ctx context.Context, e Entry) error {
 		e.Expires = e.Time.Add(EntryRetention)
 	}
 	return f.update(ctx, func(d *fileData) (bool, error) {
-		if slices.ContainsFunc(d.Entries, func(x Entry) bool { return x.ID == e.ID }) {
+		if slices.ContainsFunc(d.Entries, RefOf(e).finds) {
 			return false, fmt.Errorf("ledger entry %s: %w", e.ID, ErrExists)
 		}
 		d.Entries = append(d.Entries, e)
@@ -191,33 +191,37 @@ func (f *FileStore) Record(ctx context.Context, e Entry) error {
 	})
 }
 
-// Update changes entry id with fn, atomically; ErrNotFound when there is
+func (r Ref) finds(e Entry) bool {
+	return e.ID == r.ID && e.Account == r.Account && e.Region == r.Region
+}
+
+// Update changes entry ref with fn, atomically; ErrNotFound when there is
 // none. An error from fn leaves the entry as it was.
-func (f *FileStore) Update(ctx context.Context, id string, fn func(*Entry) error) (Entry, error) {
+func (f *FileStore) Update(ctx context.Context, ref Ref, fn func(*Entry) error) (Entry, error) {
 	var out Entry
 	err := f.update(ctx, func(d *fileData) (bool, error) {
-		i := slices.IndexFunc(d.Entries, func(x Entry) bool { return x.ID == id })
+		i := slices.IndexFunc(d.Entries, ref.finds)
 		if i < 0 {
-			return false, fmt.Errorf("ledger entry %s: %w", id, ErrNotFound)
+			return false, fmt.Errorf("ledger entry %s: %w", ref.ID, ErrNotFound)
 		}
 		e := d.Entries[i]
 		if err := fn(&e); err != nil {
 			return false, err
 		}
-		e.ID = id
+		e.ID, e.Account, e.Region = ref.ID, ref.Account, ref.Region
 		d.Entries[i], out = e, e
 		return true, nil
 	})
 	return out, err
 }
 
-// Get returns entry id; ErrNotFound when there is none.
-func (f *FileStore) Get(ctx context.Context, id string) (Entry, error) {
+// Get returns entry ref; ErrNotFound when there is none.
+func (f *FileStore) Get(ctx context.Context, ref Ref) (Entry, error) {
 	var out Entry
 	err := f.view(ctx, func(d *fileData) error {
-		i := slices.IndexFunc(d.Entries, func(x Entry) bool { return x.ID == id })
+		i := slices.IndexFunc(d.Entries, ref.finds)
 		if i < 0 {
-			return fmt.Errorf("ledger entry %s: %w", id, ErrNotFound)
+			return fmt.Errorf("ledger entry %s: %w", ref.ID, ErrNotFound)
 		}
 		out = d.Entries[i]
 		return nil
@@ -225,11 +229,16 @@ func (f *FileStore) Get(ctx context.Context, id string) (Entry, error) {
 	return out, err
 }
 
-// Recent returns up to limit entries, newest first (limit ≤ 0: all).
-func (f *FileStore) Recent(ctx context.Context, limit int) ([]Entry, error) {
+// Recent returns up to limit entries of account and region, newest first
+// (limit ≤ 0: all).
+func (f *FileStore) Recent(ctx context.Context, account, region string, limit int) ([]Entry, error) {
 	var out []Entry
 	err := f.view(ctx, func(d *fileData) error {
-		out = slices.Clone(d.Entries)
+		for _, e := range d.Entries {
+			if e.Account == account && e.Region == region {
+				out = append(out, e)
+			}
+		}
 		return nil
 	})
 	slices.SortStableFunc(out, func(a, b Entry) int { return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(b.ID, a.ID)) })
@@ -264,31 +273,34 @@ func (f *FileStore) Holds(ctx context.Context, account, region string, vpcs []st
 
 // Begin returns the progress of event, creating it (isNew) on the first
 // call; it lives 24 hours.
-func (f *FileStore) Begin(ctx context.Context, event string) (p Progress, isNew bool, err error) {
+func (f *FileStore) Begin(ctx context.Context, k EventKey) (p Progress, isNew bool, err error) {
 	now := f.now()
 	err = f.update(ctx, func(d *fileData) (bool, error) {
-		if cur, ok := d.Progress[event]; ok && now.Before(cur.Expires) {
+		if cur, ok := d.Progress[k.file()]; ok && now.Before(cur.Expires) {
 			p = *cur
 			return false, nil
 		}
-		p, isNew = Progress{Event: event, Started: now.UTC(), Expires: now.Add(ProgressRetention).UTC()}, true
+		p, isNew = Progress{Event: k.Event, Started: now.UTC(), Expires: now.Add(ProgressRetention).UTC()}, true
 		cp := p
-		d.Progress[event] = &cp
+		d.Progress[k.file()] = &cp
 		return true, nil
 	})
 	return p, isNew, err
 }
 
-func (f *FileStore) progress(d *fileData, event string) (*Progress, error) {
-	p, ok := d.Progress[event]
+// file is the key of k in the file.
+func (k EventKey) file() string { return k.Account + "#" + k.Region + "#" + k.Event }
+
+func (f *FileStore) progress(d *fileData, k EventKey) (*Progress, error) {
+	p, ok := d.Progress[k.file()]
 	if !ok {
-		return nil, fmt.Errorf("progress of event %s: %w (Begin first)", event, ErrNotFound)
+		return nil, fmt.Errorf("progress of event %s: %w (Begin first)", k.Event, ErrNotFound)
 	}
 	return p, nil
 }
 
 // Claim claims part of event for holder for lease.
-func (f *FileStore) Claim(ctx context.Context, event, part, holder string, lease time.Duration) (ClaimResult, error) {
+func (f *FileStore) Claim(ctx context.Context, event EventKey, part, holder string, lease time.Duration) (ClaimResult, error) {
 	now := f.now()
 	var res ClaimResult
 	err := f.update(ctx, func(d *fileData) (bool, error) {
@@ -303,7 +315,7 @@ func (f *FileStore) Claim(ctx context.Context, event, part, holder string, lease
 }
 
 // Complete marks part of event done, with the action a repair reported.
-func (f *FileStore) Complete(ctx context.Context, event, part string, action *report.Action) error {
+func (f *FileStore) Complete(ctx context.Context, event EventKey, part string, action *report.Action) error {
 	now := f.now()
 	return f.update(ctx, func(d *fileData) (bool, error) {
 		p, err := f.progress(d, event)
@@ -316,7 +328,7 @@ func (f *FileStore) Complete(ctx context.Context, event, part string, action *re
 }
 
 // Release gives up holder's claim on part of event (the part failed).
-func (f *FileStore) Release(ctx context.Context, event, part, holder string) error {
+func (f *FileStore) Release(ctx context.Context, event EventKey, part, holder string) error {
 	return f.update(ctx, func(d *fileData) (bool, error) {
 		p, err := f.progress(d, event)
 		if err != nil {

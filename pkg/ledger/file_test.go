@@ -14,6 +14,8 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
+var ev1 = EventKey{Account: "111122223333", Region: "us-east-1", Event: "ev-1"}
+
 var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 func newStore(t *testing.T) *FileStore {
@@ -49,14 +51,14 @@ func TestRecordGetUpdateRecent(t *testing.T) {
 	if err := f.Record(ctx, a); !errors.Is(err, ErrExists) {
 		t.Fatalf("a second Record of one id: %v, want ErrExists", err)
 	}
-	got, err := f.Get(ctx, a.ID)
+	got, err := f.Get(ctx, RefOf(a))
 	if err != nil || *got.Before.Policy != `{"Statement":[]}` || !got.Expires.Equal(t0.Add(EntryRetention)) {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
-	if _, err := f.Get(ctx, "rep-20260101T000000Z-00000000"); !errors.Is(err, ErrNotFound) {
+	if _, err := f.Get(ctx, Ref{Account: "111122223333", Region: "us-east-1", ID: "rep-20260101T000000Z-00000000"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get of an unknown id: %v", err)
 	}
-	upd, err := f.Update(ctx, a.ID, func(e *Entry) error {
+	upd, err := f.Update(ctx, RefOf(a), func(e *Entry) error {
 		e.Status = StatusApplied
 		e.Outcome = &Outcome{Time: t0, Status: "applied"}
 		return nil
@@ -64,17 +66,17 @@ func TestRecordGetUpdateRecent(t *testing.T) {
 	if err != nil || upd.Status != StatusApplied {
 		t.Fatalf("Update = %+v, %v", upd, err)
 	}
-	if _, err := f.Update(ctx, a.ID, func(e *Entry) error { e.Status = StatusReverted; return errors.New("refused") }); err == nil {
+	if _, err := f.Update(ctx, RefOf(a), func(e *Entry) error { e.Status = StatusReverted; return errors.New("refused") }); err == nil {
 		t.Fatal("an Update whose function fails must fail")
 	}
-	if got, _ := f.Get(ctx, a.ID); got.Status != StatusApplied {
+	if got, _ := f.Get(ctx, RefOf(a)); got.Status != StatusApplied {
 		t.Fatalf("a failed Update changed the entry: %s", got.Status)
 	}
-	list, err := f.Recent(ctx, 10)
+	list, err := f.Recent(ctx, "111122223333", "us-east-1", 10)
 	if err != nil || len(list) != 2 || list[0].ID != b.ID || list[1].ID != a.ID {
 		t.Fatalf("Recent = %v, %v (want newest first)", ids(list), err)
 	}
-	if list, _ := f.Recent(ctx, 1); len(list) != 1 || list[0].ID != b.ID {
+	if list, _ := f.Recent(ctx, "111122223333", "us-east-1", 1); len(list) != 1 || list[0].ID != b.ID {
 		t.Fatalf("Recent(1) = %v", ids(list))
 	}
 }
@@ -112,14 +114,14 @@ func TestRetention(t *testing.T) {
 	if err := f.Record(ctx, entry(NewID(f.Now()), f.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Get(ctx, old.ID); err != nil {
+	if _, err := f.Get(ctx, RefOf(old)); err != nil {
 		t.Fatalf("an entry younger than 400 days was dropped: %v", err)
 	}
 	f.Now = func() time.Time { return t0.Add(EntryRetention) }
 	if err := f.Record(ctx, entry(NewID(f.Now()), f.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Get(ctx, old.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := f.Get(ctx, RefOf(old)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("an entry of 400 days is kept: %v", err)
 	}
 }
@@ -127,51 +129,51 @@ func TestRetention(t *testing.T) {
 func TestProgressClaims(t *testing.T) {
 	ctx := context.Background()
 	f := newStore(t)
-	p, isNew, err := f.Begin(ctx, "ev-1")
+	p, isNew, err := f.Begin(ctx, ev1)
 	if err != nil || !isNew || !p.Expires.Equal(t0.Add(ProgressRetention)) {
 		t.Fatalf("Begin = %+v, %v, %v", p, isNew, err)
 	}
-	if _, isNew, _ := f.Begin(ctx, "ev-1"); isNew {
+	if _, isNew, _ := f.Begin(ctx, ev1); isNew {
 		t.Fatal("a second Begin of one event is not new")
 	}
-	if r, _ := f.Claim(ctx, "ev-1", "email", "inv-1", time.Minute); r != Claimed {
+	if r, _ := f.Claim(ctx, ev1, "email", "inv-1", time.Minute); r != Claimed {
 		t.Fatalf("first claim = %v", r)
 	}
-	if r, _ := f.Claim(ctx, "ev-1", "email", "inv-2", time.Minute); r != InProgress {
+	if r, _ := f.Claim(ctx, ev1, "email", "inv-2", time.Minute); r != InProgress {
 		t.Fatalf("a live claim of another invocation = %v, want InProgress", r)
 	}
 	f.Now = func() time.Time { return t0.Add(2 * time.Minute) }
-	if r, _ := f.Claim(ctx, "ev-1", "email", "inv-2", time.Minute); r != Claimed {
+	if r, _ := f.Claim(ctx, ev1, "email", "inv-2", time.Minute); r != Claimed {
 		t.Fatalf("an expired claim is taken over: %v", r)
 	}
 	a := report.Action{ID: report.ActionAddALRepoDeny, Status: report.ActionApplied, Resources: []string{"vpce-1"}, Detail: map[string]any{"check": "x"}}
-	if err := f.Complete(ctx, "ev-1", "action x", &a); err != nil {
+	if err := f.Complete(ctx, ev1, "action x", &a); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Complete(ctx, "ev-1", "email", nil); err != nil {
+	if err := f.Complete(ctx, ev1, "email", nil); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := f.Claim(ctx, "ev-1", "email", "inv-3", time.Minute); r != AlreadyDone {
+	if r, _ := f.Claim(ctx, ev1, "email", "inv-3", time.Minute); r != AlreadyDone {
 		t.Fatalf("claim of a done part = %v", r)
 	}
-	p, _, _ = f.Begin(ctx, "ev-1")
+	p, _, _ = f.Begin(ctx, ev1)
 	if got := p.Actions["action x"]; got.Status != report.ActionApplied || got.Detail["check"] != "x" {
 		t.Fatalf("the completed action is kept: %+v", p.Actions)
 	}
-	if r, _ := f.Claim(ctx, "ev-1", "events", "inv-3", time.Minute); r != Claimed {
+	if r, _ := f.Claim(ctx, ev1, "events", "inv-3", time.Minute); r != Claimed {
 		t.Fatal(r)
 	}
-	if err := f.Release(ctx, "ev-1", "events", "inv-3"); err != nil {
+	if err := f.Release(ctx, ev1, "events", "inv-3"); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := f.Claim(ctx, "ev-1", "events", "inv-4", time.Minute); r != Claimed {
+	if r, _ := f.Claim(ctx, ev1, "events", "inv-4", time.Minute); r != Claimed {
 		t.Fatalf("a released claim is free: %v", r)
 	}
 	f.Now = func() time.Time { return t0.Add(ProgressRetention) }
-	if _, isNew, _ := f.Begin(ctx, "ev-1"); !isNew {
+	if _, isNew, _ := f.Begin(ctx, ev1); !isNew {
 		t.Fatal("progress older than 24 hours starts anew")
 	}
-	if _, err := f.Claim(ctx, "ev-unknown", "email", "x", time.Minute); !errors.Is(err, ErrNotFound) {
+	if _, err := f.Claim(ctx, EventKey{Account: "111122223333", Region: "us-east-1", Event: "ev-unknown"}, "email", "x", time.Minute); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("claim without Begin: %v", err)
 	}
 }
@@ -210,7 +212,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _ := OpenFile(path)
-	if list, _ := f.Recent(ctx, 0); len(list) != n {
+	if list, _ := f.Recent(ctx, "111122223333", "us-east-1", 0); len(list) != n {
 		t.Fatalf("%d entries after %d concurrent records", len(list), n)
 	}
 	if locked.Load() != 1 {

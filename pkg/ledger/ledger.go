@@ -174,6 +174,19 @@ var idRE = regexp.MustCompile(`^rep-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$`)
 // ValidID reports whether id has the form NewID gives.
 func ValidID(id string) bool { return idRE.MatchString(id) }
 
+// Ref names one ledger entry: entries are kept per account and region.
+type Ref struct {
+	Account, Region, ID string
+}
+
+// RefOf is the reference of e.
+func RefOf(e Entry) Ref { return Ref{Account: e.Account, Region: e.Region, ID: e.ID} }
+
+// EventKey names one event's progress.
+type EventKey struct {
+	Account, Region, Event string
+}
+
 // LockKey names the lock of one VPC.
 func LockKey(account, region, vpc string) string {
 	return "vpc#" + account + "#" + region + "#" + vpc

@@ -224,7 +224,7 @@ func (r *Remediator) apply(ctx context.Context, snap *inventory.Snapshot, result
 // commit records s in the ledger, writes it, verifies it and records the
 // outcome. Without a ledger record there is no write.
 func (r *Remediator) commit(ctx context.Context, log *slog.Logger, current *inventory.Snapshot, s Step) (report.Action, error) {
-	id, err := r.record(ctx, current, s)
+	ref, err := r.record(ctx, current, s)
 	if err != nil {
 		log.ErrorContext(ctx, "ledger entry not written; nothing written", "error", err.Error())
 		a := s.Report(report.ActionFailed)
@@ -244,8 +244,8 @@ func (r *Remediator) commit(ctx context.Context, log *slog.Logger, current *inve
 			}
 		}
 	}
-	r.finish(ctx, log, id, a, written, endpointID)
-	r.noteUndo(a, s, id, written)
+	r.finish(ctx, log, ref, a, written, endpointID)
+	r.noteUndo(a, s, ref, written)
 	return a, err
 }
 

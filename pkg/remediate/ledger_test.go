@@ -47,7 +47,7 @@ func TestWireLedgerRecordsBeforeAndAfter(t *testing.T) {
 	if got := statuses(actions); !reflect.DeepEqual(got, []string{"associate-route-tables applied", "add-al-repo-deny applied"}) {
 		t.Fatalf("actions %q", got)
 	}
-	entries, err := l.Recent(context.Background(), 0)
+	entries, err := l.Recent(context.Background(), account, region, 0)
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("ledger %d entries, %v", len(entries), err)
 	}
@@ -88,7 +88,7 @@ func TestWireLedgerCreateRecordsNoEndpoint(t *testing.T) {
 	if err != nil || len(actions) != 1 || actions[0].Status != report.ActionApplied {
 		t.Fatalf("actions %q, %v", statuses(actions), err)
 	}
-	entries, _ := l.Recent(context.Background(), 0)
+	entries, _ := l.Recent(context.Background(), account, region, 0)
 	en := entries[0]
 	created := aws.ToString(e.s3Endpoints(t)[0].VpcEndpointId)
 	if !en.Before.NoEndpoint || en.EndpointID != created || en.After.EndpointID != created || *en.After.Policy != hardened ||
@@ -277,7 +277,7 @@ func TestWireConcurrentModelsOneEndpoint(t *testing.T) {
 					t.Errorf("under the lock: %d create attempts, want 1", m)
 				}
 			}
-			entries, _ := l.Recent(context.Background(), 0)
+			entries, _ := l.Recent(context.Background(), account, region, 0)
 			if len(entries) < n {
 				t.Errorf("%d ledger entries for %d repairs", len(entries), n)
 			}

@@ -26,7 +26,7 @@ import (
 // Ledger is where the Remediator records its writes (pkg/ledger's stores).
 type Ledger interface {
 	Record(ctx context.Context, e ledger.Entry) error
-	Update(ctx context.Context, id string, fn func(*ledger.Entry) error) (ledger.Entry, error)
+	Update(ctx context.Context, ref ledger.Ref, fn func(*ledger.Entry) error) (ledger.Entry, error)
 	Holds(ctx context.Context, account, region string, vpcs []string) ([]ledger.Hold, error)
 }
 
@@ -172,9 +172,9 @@ func (r *Remediator) lockVPC(ctx context.Context, log *slog.Logger, account, reg
 
 // record writes the ledger entry of s, on the state current holds just
 // before the write; "" when no ledger is kept.
-func (r *Remediator) record(ctx context.Context, current *inventory.Snapshot, s Step) (string, error) {
+func (r *Remediator) record(ctx context.Context, current *inventory.Snapshot, s Step) (ledger.Ref, error) {
 	if r.Ledger == nil {
-		return "", nil
+		return ledger.Ref{}, nil
 	}
 	now := r.now().UTC()
 	e := ledger.Entry{
@@ -196,7 +196,7 @@ func (r *Remediator) record(ctx context.Context, current *inventory.Snapshot, s 
 		e.After = ledger.State{Policy: aws.String(aws.ToString(s.Create.PolicyDocument)), RouteTableIDs: sortedCopy(s.Create.RouteTableIds),
 			Tags: map[string]string{ManagedTagKey: ManagedTagValue}}
 	case ep == nil:
-		return "", fmt.Errorf("endpoint %s is not in the state re-read before the write", s.EndpointID)
+		return ledger.Ref{}, fmt.Errorf("endpoint %s is not in the state re-read before the write", s.EndpointID)
 	case s.Modify != nil && s.Modify.PolicyDocument != nil:
 		e.Before = ledger.State{EndpointID: ep.ID, Policy: aws.String(ep.PolicyDocument), RouteTableIDs: sortedCopy(ep.RouteTableIDs)}
 		e.After = ledger.State{EndpointID: ep.ID, Policy: aws.String(aws.ToString(s.Modify.PolicyDocument)), RouteTableIDs: sortedCopy(ep.RouteTableIDs)}
@@ -205,17 +205,18 @@ func (r *Remediator) record(ctx context.Context, current *inventory.Snapshot, s 
 		e.After = ledger.State{EndpointID: ep.ID, RouteTableIDs: sortedCopy(append(slices.Clone(ep.RouteTableIDs), s.Modify.AddRouteTableIds...))}
 	}
 	if err := r.Ledger.Record(ctx, e); err != nil {
-		return "", err
+		return ledger.Ref{}, err
 	}
-	return e.ID, nil
+	return ledger.RefOf(e), nil
 }
 
 // finish records the outcome of entry id.
-func (r *Remediator) finish(ctx context.Context, log *slog.Logger, id string, a report.Action, written bool, endpointID string) {
-	if r.Ledger == nil || id == "" {
+func (r *Remediator) finish(ctx context.Context, log *slog.Logger, ref ledger.Ref, a report.Action, written bool, endpointID string) {
+	if r.Ledger == nil || ref.ID == "" {
 		return
 	}
-	_, err := r.Ledger.Update(context.WithoutCancel(ctx), id, func(e *ledger.Entry) error {
+	id := ref.ID
+	_, err := r.Ledger.Update(context.WithoutCancel(ctx), ref, func(e *ledger.Entry) error {
 		e.Status = ledger.StatusFailed
 		if a.Status == report.ActionApplied {
 			e.Status = ledger.StatusApplied
@@ -236,7 +237,8 @@ func (r *Remediator) finish(ctx context.Context, log *slog.Logger, id string, a 
 }
 
 // noteUndo says, on an action that wrote, how to take it back.
-func (r *Remediator) noteUndo(a report.Action, s Step, id string, written bool) {
+func (r *Remediator) noteUndo(a report.Action, s Step, ref ledger.Ref, written bool) {
+	id := ref.ID
 	if !written {
 		return
 	}
