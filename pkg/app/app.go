@@ -112,6 +112,10 @@ type LedgerStore interface {
 	remediate.Ledger
 	remediate.Locker
 	guard.Progress
+	// What the undo function needs besides.
+	Get(ctx context.Context, ref ledger.Ref) (ledger.Entry, error)
+	AddHold(ctx context.Context, h ledger.Hold) error
+	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
 }
 
 // OpenLedger opens the ledger the configuration names: the JSON file of

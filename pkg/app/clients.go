@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"github.com/vpcguard/vpcguard/pkg/checks"
@@ -36,6 +37,8 @@ type Clients struct {
 	Events    *eventbridge.Client
 	// AutoScaling reads the endpoint variants' autoscaling limits.
 	AutoScaling *applicationautoscaling.Client
+	// STS tells the undo function its account (GetCallerIdentity).
+	STS *sts.Client
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -79,6 +82,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		SNS:         sns.NewFromConfig(cfg),
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		STS:         sts.NewFromConfig(cfg),
 	}, nil
 }
 
