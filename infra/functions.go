@@ -18,6 +18,9 @@ type Trigger struct {
 	EventSource string   // CloudTrail eventSource, e.g. sagemaker.amazonaws.com
 	EventNames  []string // CloudTrail eventName values handled
 	Scheduled   bool     // invoked by the sweepSchedule rule instead
+	// Manual: invoked by people (aws lambda invoke, a console test event),
+	// never by a rule: the undo function.
+	Manual bool
 }
 
 // FunctionSpec is what the stack needs to know about one functions/<name>.
@@ -32,6 +35,11 @@ type FunctionSpec struct {
 	// reserved concurrency, which fails to deploy in accounts whose
 	// concurrency limit is the default 10.
 	KeepsState bool
+	// Undoes: the function takes repairs back. Its role holds exactly the
+	// reverse writes of the allowed repairs (and no repair, no notification),
+	// and every other function is told its name (VPCGUARD_UNDO_FUNCTION) for
+	// the undo command of each repair.
+	Undoes bool
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -65,6 +73,14 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{Scheduled: true},
 		Memory:  256, Timeout: 15 * time.Minute,
 		KeepsState: true,
+	},
+	// undo (issue #14) takes one repair back: a few reads, one write and
+	// its verification; the deletion of an endpoint first lists the models
+	// of its VPC (a full scan without the placement index).
+	"undo": {
+		Trigger: Trigger{Manual: true},
+		Memory:  128, Timeout: 60 * time.Second,
+		Undoes: true,
 	},
 }
 

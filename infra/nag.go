@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -42,7 +43,60 @@ func suppress(c constructs.IConstruct, children bool, list ...suppression) {
 
 // IAM5 findings of a function role (its default policy is a child).
 func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
-	list := []suppression{
+	list := readSuppressions()
+	if w := remediationSuppression(cfg); w != nil {
+		list = append(list, *w)
+	}
+	suppress(role, true, list...)
+}
+
+// IAM5 findings of the undo function's role: the same reads, and the
+// reverse writes of the allowed repairs.
+func suppressUndoFindings(role awsiam.Role, cfg Settings) {
+	list := readSuppressions()
+	var what, ids []string
+	resources := []string{}
+	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
+		m := "ec2:ModifyVpcEndpoint on vpc-endpoint/* (the previous policy, back)"
+		if cfg.Allows(actionAssociateRouteTables) {
+			m += " and route-table/* (RemoveRouteTableIds of exactly the tables vpcguard added)"
+			resources = append(resources, "route-table")
+		}
+		what = append(what, m)
+		resources = append(resources, "vpc-endpoint")
+	}
+	if cfg.Allows(actionCreateS3GatewayEndpoint) {
+		what = append(what, "ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/"+managedTagKey+" = "+managedTagValue+
+			" (the endpoints vpcguard created)")
+		if !slices.Contains(resources, "vpc-endpoint") {
+			resources = append(resources, "vpc-endpoint")
+		}
+	}
+	for _, id := range actionIDs {
+		if cfg.Allows(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(what) > 0 {
+		var appliesTo []string
+		for _, r := range []string{"vpc-endpoint", "route-table"} {
+			if slices.Contains(resources, r) {
+				appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"+r+"/*")
+			}
+		}
+		list = append(list, suppression{
+			id: "AwsSolutions-IAM5",
+			reason: "Undo of the allowed repairs " + strings.Join(ids, ", ") + ": the endpoint and route tables are those the ledger entry names, " +
+				"in this account and region, unknown at deploy. Granted: " + strings.Join(what, "; ") + ".",
+			appliesTo: appliesTo,
+		})
+	}
+	suppress(role, true, list...)
+}
+
+// readSuppressions are the IAM5 findings of the reads every function makes.
+func readSuppressions() []suppression {
+	return []suppression{
 		{
 			id: "AwsSolutions-IAM5",
 			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
@@ -74,10 +128,6 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 			appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*"},
 		},
 	}
-	if w := remediationSuppression(cfg); w != nil {
-		list = append(list, *w)
-	}
-	suppress(role, true, list...)
 }
 
 // remediationSuppression covers the write statements of remediate mode, or

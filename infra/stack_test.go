@@ -79,6 +79,9 @@ func TestFunctionProperties(t *testing.T) {
 			"Environment":                  map[string]interface{}{"Variables": env},
 			"ReservedConcurrentExecutions": assertions.Match_Absent(),
 		}
+		if !spec.Undoes {
+			env["VPCGUARD_UNDO_FUNCTION"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.Functions["undo"])}
+		}
 		if spec.KeepsState {
 			env["VPCGUARD_SWEEP_STATE"] = map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
 				"s3://", map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateBucket)}, "/" + sweepStateKey,
@@ -102,8 +105,13 @@ func TestFunctionProperties(t *testing.T) {
 func TestRulesMatchTheHandledCallsOnTheDefaultBus(t *testing.T) {
 	s := synth(t, reportCtx)
 	dlqArn := map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.DLQ), "Arn"}}
+	rules := 0
 	for name, fn := range s.stack.Functions {
 		tr := functionSpecs[name].Trigger
+		if tr.Manual {
+			continue // invoked by people: no rule (checked below)
+		}
+		rules++
 		target := map[string]interface{}{
 			"Arn":              map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, fn), "Arn"}},
 			"DeadLetterConfig": map[string]interface{}{"Arn": dlqArn},
@@ -132,6 +140,9 @@ func TestRulesMatchTheHandledCallsOnTheDefaultBus(t *testing.T) {
 		noPanic(t, "rule of "+name, func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), &want)
 		})
+	}
+	if n := len(s.resources("AWS::Events::Rule")); n != rules {
+		t.Errorf("%d rules, want %d (none for functions people invoke)", n, rules)
 	}
 	for _, r := range s.resources("AWS::Events::Rule") {
 		if _, ok := props(r)["EventBusName"]; ok {

@@ -82,25 +82,32 @@ type env struct {
 func newEnv(t *testing.T, sc *awssim.Scenario, kind string) *env {
 	t.Helper()
 	sim, url := awssim.Start(t, sc)
-	clients, err := app.ClientsFrom(awssim.TestConfig(url, region))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{sim: sim, clients: clients}
-	e.g = clients.Gatherer()
-	e.g.Account, e.g.ModelTags = account, true
+	var l store
 	switch kind {
 	case "file":
 		f, err := ledger.OpenFile(filepath.Join(t.TempDir(), "ledger.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.ledger = f
+		l = f
 	case "table":
-		e.ledger = ledger.NewTable(state.New(dynamodb.NewFromConfig(awssim.TestConfig(url, region)), statetest.Table))
+		l = ledger.NewTable(state.New(dynamodb.NewFromConfig(awssim.TestConfig(url, region)), statetest.Table))
 	}
-	e.u = &undo.Undoer{EC2: clients.EC2, Ledger: e.ledger, Locker: e.ledger, Scoped: e.g.Scoped, Account: account, Region: region,
-		Where: kind, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	return envAt(t, sim, url, l, kind)
+}
+
+// envAt is the env of a running simulated account and a ledger.
+func envAt(t *testing.T, sim *awssim.Server, url string, l store, where string) *env {
+	t.Helper()
+	clients, err := app.ClientsFrom(awssim.TestConfig(url, region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{sim: sim, clients: clients, ledger: l}
+	e.g = clients.Gatherer()
+	e.g.Account, e.g.ModelTags = account, true
+	e.u = &undo.Undoer{EC2: clients.EC2, Ledger: l, Locker: l, Scoped: e.g.Scoped, Account: account, Region: region,
+		Where: where, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 	return e
 }
 
