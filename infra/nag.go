@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -51,45 +50,12 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 }
 
 // IAM5 findings of the undo function's role: the same reads, and the
-// reverse writes of the allowed repairs.
+// reverse writes of the allowed repairs (one reason per finding across the
+// template: remediationSuppression describes both).
 func suppressUndoFindings(role awsiam.Role, cfg Settings) {
 	list := readSuppressions()
-	var what, ids []string
-	resources := []string{}
-	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
-		m := "ec2:ModifyVpcEndpoint on vpc-endpoint/* (the previous policy, back)"
-		if cfg.Allows(actionAssociateRouteTables) {
-			m += " and route-table/* (RemoveRouteTableIds of exactly the tables vpcguard added)"
-			resources = append(resources, "route-table")
-		}
-		what = append(what, m)
-		resources = append(resources, "vpc-endpoint")
-	}
-	if cfg.Allows(actionCreateS3GatewayEndpoint) {
-		what = append(what, "ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/"+managedTagKey+" = "+managedTagValue+
-			" (the endpoints vpcguard created)")
-		if !slices.Contains(resources, "vpc-endpoint") {
-			resources = append(resources, "vpc-endpoint")
-		}
-	}
-	for _, id := range actionIDs {
-		if cfg.Allows(id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(what) > 0 {
-		var appliesTo []string
-		for _, r := range []string{"vpc-endpoint", "route-table"} {
-			if slices.Contains(resources, r) {
-				appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"+r+"/*")
-			}
-		}
-		list = append(list, suppression{
-			id: "AwsSolutions-IAM5",
-			reason: "Undo of the allowed repairs " + strings.Join(ids, ", ") + ": the endpoint and route tables are those the ledger entry names, " +
-				"in this account and region, unknown at deploy. Granted: " + strings.Join(what, "; ") + ".",
-			appliesTo: appliesTo,
-		})
+	if w := remediationSuppression(cfg); w != nil {
+		list = append(list, *w)
 	}
 	suppress(role, true, list...)
 }
@@ -161,6 +127,12 @@ func remediationSuppression(cfg Settings) *suppression {
 	if len(ids) == 0 {
 		return nil
 	}
+	// The undo function's reverse writes, on the same resources.
+	undo := "ec2:ModifyVpcEndpoint back to the previous policy or RemoveRouteTableIds of exactly the tables vpcguard added"
+	if cfg.Allows(actionCreateS3GatewayEndpoint) {
+		undo += ", ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/" + managedTagKey + " = " + managedTagValue
+	}
+	what = append(what, "to the undo function only, the reverse: "+undo)
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
 		if resources[r] {
