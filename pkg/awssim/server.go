@@ -238,14 +238,14 @@ var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags")},
-		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps},
+		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, ec2DriftWrites...)...)},
+		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps, writes: set("UpdateEndpointWeightsAndCapacities")},
 		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
 		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
 		"sts":                     {name: "sts", proto: protoQuery, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps},
 		"sns":                     {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
-		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps},
+		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
 		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", regional: true, ops: dynamoDBOps},
 	}
 }

@@ -76,6 +76,7 @@ type state struct {
 
 	// Mutable bookkeeping.
 	idempotency map[string]*idemEntry // CreateVpcEndpoint ClientToken → result
+	ruleIDs     map[string]string     // security group rule → the id it kept through ModifySecurityGroupRules
 	idSeq       uint64
 }
 
