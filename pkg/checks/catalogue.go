@@ -51,6 +51,10 @@ type Outcome struct {
 	Resources   []string
 	Message     string
 	Remediation string
+
+	// findings are what combine folded, kept so that exemptions can be
+	// applied to each finding on its own (RunWith).
+	findings []finding
 }
 
 // Catalogue returns every check, in the order results are reported. Each
@@ -131,19 +135,8 @@ func EndpointDependent(defs []Definition) []Definition {
 	return out
 }
 
-// Run evaluates every check of defs against s.
+// Run evaluates every check of defs against s, without exemptions (see
+// RunWith).
 func Run(s *inventory.Snapshot, defs []Definition) []report.Check {
-	out := make([]report.Check, 0, len(defs))
-	for _, d := range defs {
-		o := d.Evaluate(s)
-		if o.Resources == nil {
-			o.Resources = []string{}
-		}
-		c := report.Check{ID: d.ID, Status: o.Status, Severity: d.Severity, Resources: o.Resources, Message: o.Message}
-		if o.Status != report.StatusPass && o.Status != report.StatusNotApplicable {
-			c.Remediation = o.Remediation
-		}
-		out = append(out, c)
-	}
-	return out
+	return RunWith(s, defs, Exemptions{})
 }

@@ -45,8 +45,10 @@ func unknown(what string, err error, resources ...string) finding {
 func statusRank(s report.Status) int {
 	switch s {
 	case report.StatusFail:
-		return 3
+		return 4
 	case report.StatusUnknown:
+		return 3
+	case report.StatusExempt: // above pass: what is exempt stays visible
 		return 2
 	case report.StatusPass:
 		return 1
@@ -71,7 +73,7 @@ func combine(fs []finding) Outcome {
 	shown := func(f finding) bool {
 		return f.status == worst || (worst == report.StatusFail && f.status == report.StatusUnknown)
 	}
-	o := Outcome{Status: worst}
+	o := Outcome{Status: worst, findings: fs}
 	var msgs, fixes []string
 	seen := map[string]bool{} // resources, messages and fixes, each kept once in order
 	once := func(kind, v string) bool {

@@ -301,7 +301,7 @@ func checkCreated(n int) func(t *testing.T, s *e2e.Session, o *e2e.Outcome) {
 		if len(ws) != n {
 			t.Fatalf("%d writes, want %d", len(ws), n)
 		}
-		token := remediate.ClientToken(scVPC, []string{scMainRT})
+		token := remediate.ClientToken(scVPC)
 		for _, w := range ws {
 			if param(w, "ClientToken") != token {
 				t.Errorf("ClientToken %v, want %s", param(w, "ClientToken"), token)

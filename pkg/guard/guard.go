@@ -46,7 +46,12 @@ type Handler struct {
 	// Remediator and Notifier are optional.
 	Remediator Remediator
 	Notifier   Notifier
-	Log        *slog.Logger
+	// Progress, when set, records what each event's handling completed,
+	// so that a retry repeats only the rest (exactly-once effects).
+	Progress Progress
+	Log      *slog.Logger
+	// Now is the clock exemptions expire against (default time.Now).
+	Now func() time.Time
 }
 
 // HandleJSON is the Lambda entry point: the raw EventBridge event.
@@ -97,19 +102,24 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 			return res, nil
 		}
 	}
-	res.Checks = checks.Run(snap, defs)
+	res.Checks = checks.RunWith(snap, defs, checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()})
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 
+	a := h.beginAttempt(ctx, log, res.Event)
 	var errs []error
 	if h.Remediator != nil {
-		actions, err := h.Remediator.Remediate(ctx, snap, res.Checks)
+		rem := h.Remediator
+		if ar, ok := rem.(attemptRemediator); ok {
+			rem = ar.ForAttempt(a.remediateAttempt(res.Event))
+		}
+		actions, err := rem.Remediate(ctx, snap, res.Checks)
 		res.Actions = append(res.Actions, actions...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remediate: %w", err))
 		}
 	}
 	if h.Notifier != nil {
-		if err := h.Notifier.Notify(ctx, res); err != nil {
+		if err := h.notify(ctx, a, res); err != nil {
 			errs = append(errs, fmt.Errorf("notify: %w", err))
 		}
 	}
@@ -118,6 +128,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		return res, err
 	}
 	return res, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // skipReason says why call is not evaluated, or "".

@@ -24,8 +24,10 @@ type Summary struct {
 	Coverage  Coverage       `json:"coverage"`
 	Endpoints EndpointCounts `json:"endpoints"`
 	// VPCs is how many VPCs hold a model evaluated by this run.
-	VPCs      int                         `json:"vpcs"`
-	Findings  FindingCounts               `json:"findings"`
+	VPCs     int           `json:"vpcs"`
+	Findings FindingCounts `json:"findings"`
+	// Exempt are the checks a live exemption covers, per VPC.
+	Exempt    []ExemptFinding             `json:"exempt"`
 	Offenders []Offender                  `json:"top_offenders"`
 	Changes   *Changes                    `json:"changes,omitempty"` // nil when no state is kept
 	Actions   map[report.ActionStatus]int `json:"actions"`
@@ -390,6 +392,8 @@ func body(sum *Summary) string {
 		w.add("  (FAIL and UNKNOWN count VPCs; info checks inform and are not counted above)")
 	}
 	w.add("")
+
+	exemptSection(&w, sum)
 
 	if len(sum.Offenders) > 0 {
 		w.add("TOP OFFENDERS")
