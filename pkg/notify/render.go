@@ -473,7 +473,11 @@ func exemptChecks(w *writer, r report.Result, l limits) {
 			w.linef("  … and %s more: %s", commas(len(ex)-i), idList(ex[i:], l))
 			break
 		}
-		w.line("  - ", textLine(c.ID, 64), " [", strings.ToUpper(textLine(string(c.Severity), 16)), "]: ", textLine(c.Message, l.text))
+		msg := c.Message
+		if i := strings.Index(msg, "; exempt: "); i > 0 && len(c.Exemptions) > 0 {
+			msg = msg[:i] // the exemptions follow, one a line
+		}
+		w.line("  - ", textLine(c.ID, 64), " [", strings.ToUpper(textLine(string(c.Severity), 16)), "]: ", textLine(msg, l.text))
 		for j, e := range c.Exemptions {
 			if j == l.list {
 				break

@@ -397,7 +397,7 @@ func (d *demo) summary() {
 	for i, c := range cat {
 		d.printf("  %2d %-31s %s\n", i+1, c.ID, c.Severity)
 	}
-	d.printf("\nRemediate mode (fresh accounts: part 2, then part 3's event, before and after its undo):\n\n")
+	d.printf("\nRemediate mode (fresh accounts: part 2, then part 4's event, before and after its undo):\n\n")
 	for i, o := range d.remediate {
 		d.printf("%s\n", d.row(i+1, o, cat))
 		if ws := e2e.NonNotifyWrites(o.Writes); len(ws) > 0 {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +20,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/undo"
 )
 
-// Part 3 of the demo (issue #14): an exemption, a repair, its undo and the
+// Part 4 of the demo (issue #14): an exemption, a repair, its undo and the
 // hold that keeps the next event from redoing it.
 const (
 	exemptEvent    = "sagemaker-CreateModel-recsys-default-endpoint-policy.json"
@@ -33,12 +36,12 @@ const (
 func (d *demo) undoPart(ctx context.Context, runner *e2e.Runner, scenario string, evs []e2e.Event, tmp string) {
 	i := slices.IndexFunc(evs, func(ev e2e.Event) bool { return ev.File == exemptEvent })
 	if i < 0 {
-		d.printf("\n== 3. (skipped: %s is not among the events)\n", exemptEvent)
+		d.printf("\n== 4. (skipped: %s is not among the events)\n", exemptEvent)
 		return
 	}
 	ev := evs[i]
 	ledgerFile := filepath.Join(tmp, "ledger.json")
-	d.printf("\n== 3. An exemption, a repair and its undo (remediate mode, VPCGUARD_LEDGER_FILE, fresh account)\n")
+	d.printf("\n== 4. An exemption, a repair and its undo (remediate mode, VPCGUARD_LEDGER_FILE, fresh account)\n")
 	d.printf("     %s is tagged\n       vpcguard:exempt = %s\n", exemptEndpoint, exemptValue)
 	sc, err := scenarios.Load(scenario)
 	if err != nil {
@@ -66,7 +69,7 @@ func (d *demo) undoPart(ctx context.Context, runner *e2e.Runner, scenario string
 	}
 	r := first[0].Result
 	if !slices.ContainsFunc(r.Checks, func(c report.Check) bool { return c.Status == report.StatusExempt }) {
-		d.failures = append(d.failures, "part 3: no exempt check")
+		d.failures = append(d.failures, "part 4: no exempt check")
 	}
 	var id string
 	for _, a := range r.Actions {
@@ -76,7 +79,7 @@ func (d *demo) undoPart(ctx context.Context, runner *e2e.Runner, scenario string
 		}
 	}
 	if id == "" {
-		d.failures = append(d.failures, "part 3: no applied repair with a ledger entry")
+		d.failures = append(d.failures, "part 4: no applied repair with a ledger entry")
 		return
 	}
 
@@ -87,7 +90,7 @@ func (d *demo) undoPart(ctx context.Context, runner *e2e.Runner, scenario string
 		return
 	}
 	if err := o.Invocation.Err(); err != nil || o.Result == nil {
-		d.failures = append(d.failures, fmt.Sprintf("part 3: undo: %v", err))
+		d.failures = append(d.failures, fmt.Sprintf("part 4: undo: %v", err))
 		return
 	}
 	res := o.Result
@@ -99,25 +102,55 @@ func (d *demo) undoPart(ctx context.Context, runner *e2e.Runner, scenario string
 		d.printf("     awssim   recorded the write %s:%s\n", w.Service, w.Operation)
 	}
 	if res.Status != undo.StatusReverted {
-		d.failures = append(d.failures, "part 3: the undo did not revert: "+res.Reason)
+		d.failures = append(d.failures, "part 4: the undo did not revert: "+res.Reason)
 	}
 	if p := policyOf(ctx, sess, exemptEndpoint); p != "" {
 		d.printf("     policy of %s re-read: %s\n", exemptEndpoint, oneLine(p))
 	}
 
-	d.printf("\n  the same event again, within the 7 days of the undo:\n")
-	again := d.replay(ctx, sess, []e2e.Event{ev})
+	// A new event (another id: the same id would be a retry, whose email
+	// went out already) of the same call, within the 7 days.
+	next, err := renamed(ev, "second")
+	if err != nil {
+		d.failures = append(d.failures, err.Error())
+		return
+	}
+	d.printf("\n  the same call again (a new event), within the 7 days of the undo:\n")
+	again := d.replay(ctx, sess, []e2e.Event{next})
 	d.remediate = append(d.remediate, again...)
 	if len(again) == 1 && again[0].Result != nil {
 		for _, a := range again[0].Result.Actions {
 			if a.ID == report.ActionAddALRepoDeny && a.Status != report.ActionSkipped {
-				d.failures = append(d.failures, "part 3: the undone repair was made again")
+				d.failures = append(d.failures, "part 4: the undone repair was made again")
 			}
 		}
 	}
 	if raw, err := os.ReadFile(ledgerFile); err == nil {
 		d.printf("\n  the ledger file %s holds %d bytes (undo -list prints it one entry per line)\n", filepath.Base(ledgerFile), len(raw))
 	}
+}
+
+// renamed is ev with a new EventBridge id and CloudTrail eventID derived
+// from tag: another event of the same call.
+func renamed(ev e2e.Event, tag string) (e2e.Event, error) {
+	var m map[string]any
+	if err := json.Unmarshal(ev.Raw, &m); err != nil {
+		return e2e.Event{}, fmt.Errorf("part 4: %s: %w", ev.File, err)
+	}
+	id := func(seed string) string {
+		h := sha256.Sum256([]byte(seed))
+		x := hex.EncodeToString(h[:16])
+		return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+	}
+	m["id"] = id(tag + " envelope " + ev.File)
+	if detail, ok := m["detail"].(map[string]any); ok {
+		detail["eventID"] = id(tag + " event " + ev.File)
+	}
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return e2e.Event{}, err
+	}
+	return e2e.NewEvent(ev.File, raw), nil
 }
 
 // policyOf re-reads an endpoint's policy document ("" when it cannot).
