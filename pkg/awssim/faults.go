@@ -234,6 +234,8 @@ func throttleError(service string) *apiError {
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
+	case "securityhub":
+		return &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Too Many Requests", throttle: true}
 	}
 	return &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded", throttle: true}
 }
@@ -254,6 +256,8 @@ func (s *Server) accessDenied(c *call) *apiError {
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
 	case "sns":
 		return &apiError{Status: 403, Code: "AuthorizationError", Message: msg}
+	case "securityhub":
+		return &apiError{Status: 403, Code: "AccessDeniedException", Message: msg}
 	}
 	return &apiError{Status: 403, Code: "AccessDenied", Message: msg}
 }
@@ -264,6 +268,8 @@ func internalError(service string) *apiError {
 		return &apiError{Status: 500, Code: "InternalFailure", Message: "An internal error has occurred."}
 	case "application-autoscaling":
 		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
+	case "securityhub":
+		return &apiError{Status: 500, Code: "InternalException", Message: "Internal service error"}
 	}
 	return &apiError{Status: 500, Code: "InternalError", Message: "An internal error has occurred."}
 }

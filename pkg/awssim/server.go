@@ -51,6 +51,8 @@ type Server struct {
 	eventsCalls   int
 	eventFailures []EntryFailure
 
+	hub hubStore // Security Hub findings
+
 	statsMu   sync.Mutex
 	calls     map[string]int
 	throttles map[string]int
@@ -217,6 +219,7 @@ const (
 	protoQuery                 // AWS query, XML with <OpResult>
 	protoJSON                  // awsJson1_1
 	protoS3                    // REST XML
+	protoREST                  // restJson1, routed by method and path (Security Hub)
 )
 
 type handler func(s *Server, c *call) (any, *apiError)
@@ -244,6 +247,7 @@ func init() {
 		"sns":                     {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
 		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps},
+		"securityhub":             {name: "securityhub", proto: protoREST, regional: true, ops: securityHubOps, writes: set("BatchImportFindings")},
 	}
 }
 
@@ -381,6 +385,8 @@ func (s *Server) route(c *call) *apiError {
 		}
 	case protoS3:
 		return s.routeS3(c)
+	case protoREST:
+		return s.routeREST(c)
 	}
 	return nil
 }
@@ -431,7 +437,7 @@ func (s *Server) recordWrite(c *call, aerr *apiError) {
 // params decodes the request parameters for the write log.
 func (c *call) params() map[string]any {
 	switch c.proto {
-	case protoJSON:
+	case protoJSON, protoREST:
 		var m map[string]any
 		if json.Unmarshal(c.body, &m) == nil && m != nil {
 			return m
@@ -677,6 +683,12 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 			return
 		}
 		h.Set("Content-Type", "application/x-amz-json-1.1")
+	case protoREST:
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			s.renderError(c, errorf(500, "InternalException", "awssim: rendering %s: %v", c.op, err))
+			return
+		}
+		h.Set("Content-Type", "application/json")
 	case protoS3:
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
@@ -744,6 +756,10 @@ func (s *Server) renderError(c *call, e *apiError) {
 		h.Set("X-Amzn-ErrorType", e.Code)
 		json.NewEncoder(&buf).Encode(map[string]string{"__type": e.Code, "message": e.Message})
 		h.Set("Content-Type", "application/x-amz-json-1.1")
+	case protoREST:
+		h.Set("X-Amzn-ErrorType", e.Code)
+		json.NewEncoder(&buf).Encode(map[string]string{"Code": e.Code, "Message": e.Message})
+		h.Set("Content-Type", "application/json")
 	case protoS3:
 		buf.WriteString(xmlHeader)
 		buf.WriteString("<Error><Code>")

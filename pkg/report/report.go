@@ -89,6 +89,9 @@ type Check struct {
 	// Remediation is how to fix it by hand, with the exact AWS CLI command
 	// where one exists. Empty for passing checks.
 	Remediation string `json:"remediation,omitempty"`
+	// Verdicts are the check's outcome per resource (one per subject), for
+	// the Security Hub findings. They are not part of the JSON contract.
+	Verdicts []Verdict `json:"-"`
 }
 
 // Action is one remediation step, planned or carried out.
@@ -109,6 +112,9 @@ type Result struct {
 	Skipped string   `json:"skipped,omitempty"`
 	Checks  []Check  `json:"checks"`
 	Actions []Action `json:"actions"`
+	// SecurityHub says what was written to AWS Security Hub; absent when
+	// VPCGUARD_SECURITY_HUB is off or the event was skipped.
+	SecurityHub *SecurityHubDelivery `json:"securityHub,omitempty"`
 }
 
 // Failing returns the checks that make the event non-compliant, in order:
