@@ -21,6 +21,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/guard"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
 )
 
 // Exit codes of local mode.
@@ -80,7 +81,7 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	// Tags decide exemptions, in the plan of report mode too; the extra
 	// call per model runs beside DescribeModel.
 	g.ModelTags = true
-	return &guard.Handler{
+	h := &guard.Handler{
 		Config:     cfg,
 		Gatherer:   g,
 		Kinds:      kinds,
@@ -91,7 +92,21 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 			Log: log,
 		},
 		Log: log,
-	}, nil
+	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, log)
+	}
+	return h, nil
+}
+
+// SecurityHubPublisher writes findings to the Security Hub of the
+// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
+func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
+	return &securityhub.Publisher{
+		Hubs:    securityhub.NewSingleAccount(c.Config),
+		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
+		Log:     log,
+	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

@@ -27,6 +27,8 @@ import (
 type Clients struct {
 	Region    string
 	Partition string
+	// Config is the SDK configuration the clients were built from.
+	Config    aws.Config
 	SageMaker *sagemaker.Client
 	EC2       *ec2.Client
 	S3        *s3.Client
@@ -56,6 +58,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		return nil, errors.New("no AWS region: set AWS_REGION")
 	}
 	return &Clients{
+		Config:    cfg,
 		Region:    cfg.Region,
 		Partition: partitionOf(cfg.Region),
 		SageMaker: sagemaker.NewFromConfig(cfg),

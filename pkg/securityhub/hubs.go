@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,4 +97,13 @@ func (s *SingleAccount) Hub(ctx context.Context, account, region string) (API, e
 		return nil, fmt.Errorf("account %s in %s: %w (%s in %s)", account, region, ErrNotThisAccount, own, s.Region)
 	}
 	return s.Client, nil
+}
+
+// BuildVersion is vpcguard's version as the binary knows it (the main
+// module's version, or "devel" for a build from a work tree).
+func BuildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

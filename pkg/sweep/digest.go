@@ -138,6 +138,8 @@ type Delivery struct {
 	Digest string `json:"digest"`
 	Events string `json:"events"`
 	State  string `json:"state"`
+	// SecurityHub is what the reconciliation with Security Hub did.
+	SecurityHub string `json:"security_hub,omitempty"`
 }
 
 // Digest is the SNS message of a sweep.

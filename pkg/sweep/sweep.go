@@ -75,6 +75,9 @@ type Sweeper struct {
 	// events to Config.EventBus; either is skipped when nil or unset.
 	SNS    SNSPublisher
 	Events notify.EventsPutter
+	// SecurityHub, when set, reconciles vpcguard's Security Hub findings
+	// with the run's results (VPCGUARD_SECURITY_HUB=true).
+	SecurityHub Reconciler
 	// Calls is the counter the clients report to (LoadOptions); optional.
 	Calls *Calls
 	Log   *slog.Logger
@@ -286,6 +289,9 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	// Deliver: the events, the digest, then the state (a run whose digest
 	// was not delivered is repeated from the same cursor).
 	var errs []error
+	if err := s.reconcileSecurityHub(ctx, results, sum, start, wholeAccount); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.sendEvents(ctx, log, results, sum); err != nil {
 		errs = append(errs, err)
 	}
