@@ -58,6 +58,44 @@ const (
 type hubStore struct {
 	mu       sync.Mutex
 	findings map[string]map[string]any // by Id, as imported plus what Security Hub adds
+	imports  int                       // BatchImportFindings calls that reached the service
+	failures []ImportFailure
+}
+
+// ImportFailure makes BatchImportFindings refuse valid findings in
+// FailedFindings, as the service does on an internal error. Call counts the
+// BatchImportFindings calls that reach the service (injected faults are not
+// counted), from 1; 0 means every call. Match, when set, must be a
+// substring of the finding's Id.
+type ImportFailure struct {
+	Call         int    `json:"call,omitempty"`
+	Match        string `json:"match,omitempty"`
+	ErrorCode    string `json:"errorCode,omitempty"`    // default InternalFailure
+	ErrorMessage string `json:"errorMessage,omitempty"` // default "Internal error"
+}
+
+// AddImportFailure adds a BatchImportFindings refusal rule.
+func (s *Server) AddImportFailure(f ImportFailure) {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.failures = append(s.hub.failures, f)
+}
+
+// injectedFailure is the rule that refuses finding id in call n, if any.
+func (h *hubStore) injectedFailure(n int, id string) *importFailure {
+	for _, f := range h.failures {
+		if (f.Call == 0 || f.Call == n) && (f.Match == "" || strings.Contains(id, f.Match)) {
+			out := importFailure{ID: id, ErrorCode: f.ErrorCode, ErrorMessage: f.ErrorMessage}
+			if out.ErrorCode == "" {
+				out.ErrorCode = "InternalFailure"
+			}
+			if out.ErrorMessage == "" {
+				out.ErrorMessage = "Internal error"
+			}
+			return &out
+		}
+	}
+	return nil
 }
 
 // SecurityHubNotEnabled is the fault of an account and region where
@@ -159,11 +197,16 @@ func (s *Server) batchImportFindings(c *call) (any, *apiError) {
 	if s.hub.findings == nil {
 		s.hub.findings = map[string]map[string]any{}
 	}
+	s.hub.imports++
 	for i, f := range decoded {
 		id, _ := f["Id"].(string)
 		if problem := validateFinding(f, len(in.Findings[i])); problem != "" {
 			failed = append(failed, importFailure{ID: id, ErrorCode: "InvalidInput",
 				ErrorMessage: "Finding does not adhere to Amazon Finding Format. " + problem})
+			continue
+		}
+		if inj := s.hub.injectedFailure(s.hub.imports, id); inj != nil {
+			failed = append(failed, *inj)
 			continue
 		}
 		ok++

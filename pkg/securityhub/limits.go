@@ -78,7 +78,7 @@ func fit(f *types.AwsSecurityFinding) {
 		}
 		if utf8.RuneCountInString(v) > maxFieldValue {
 			v = clip(v, maxFieldValue)
-			note("ProductFields[" + k + "]")
+			note("ProductFields")
 		}
 		f.ProductFields[k] = v
 	}
@@ -95,17 +95,41 @@ func fit(f *types.AwsSecurityFinding) {
 
 	// The size limit: halve the longest text until the finding fits, then
 	// drop related resources from the end (never the subject, never the Id).
-	for Size(*f) > MaxFindingBytes {
-		if what, ok := halveLongestText(f); ok {
-			note(what)
+	// The target leaves room for the vpcguard/Shortened note.
+	target := MaxFindingBytes - maxFieldKey - maxFieldValue - 16
+	for size := Size(*f); size > MaxFindingBytes; size = Size(*f) {
+		texts := textsOf(f)
+		lengths := make([]int, len(texts))
+		for i, t := range texts {
+			lengths[i] = len(t.get())
+		}
+		cut := false
+		for excess := size - target; excess > 0; {
+			best := -1
+			for i, n := range lengths {
+				if n > 4*len(shortenedNote) && (best < 0 || n > lengths[best]) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			before := texts[best].get()
+			after := clip(before, utf8.RuneCountInString(before)/2)
+			texts[best].set(after)
+			lengths[best] = len(after)
+			excess -= len(before) - len(after)
+			note(texts[best].name)
+			cut = true
+		}
+		if cut {
 			continue
 		}
-		if len(f.Resources) > 1 {
-			f.Resources = f.Resources[:len(f.Resources)-1]
-			note("Resources")
-			continue
+		if len(f.Resources) <= 1 {
+			break
 		}
-		break
+		f.Resources = f.Resources[:len(f.Resources)-1]
+		note("Resources")
 	}
 
 	if len(shortened) > 0 {
@@ -121,15 +145,16 @@ func fit(f *types.AwsSecurityFinding) {
 	}
 }
 
-// halveLongestText halves the longest text of f that is still worth
-// shortening (Description, the recommendation, a ProductFields value, a
-// Details.Other value) and names it; ok is false when none is left.
-func halveLongestText(f *types.AwsSecurityFinding) (what string, ok bool) {
-	type text struct {
-		name string
-		get  func() string
-		set  func(string)
-	}
+// text is one shortenable text field of a finding.
+type text struct {
+	name string
+	get  func() string
+	set  func(string)
+}
+
+// textsOf lists the texts the size limit may shorten: the description, the
+// recommendation, the ProductFields values and the Details.Other values.
+func textsOf(f *types.AwsSecurityFinding) []text {
 	var texts []text
 	if f.Description != nil {
 		texts = append(texts, text{"Description", func() string { return *f.Description }, func(v string) { f.Description = aws.String(v) }})
@@ -139,7 +164,7 @@ func halveLongestText(f *types.AwsSecurityFinding) (what string, ok bool) {
 		texts = append(texts, text{"Remediation.Recommendation.Text", func() string { return *r.Text }, func(v string) { r.Text = aws.String(v) }})
 	}
 	for _, k := range sortedKeys(f.ProductFields) {
-		texts = append(texts, text{"ProductFields[" + k + "]", func() string { return f.ProductFields[k] }, func(v string) { f.ProductFields[k] = v }})
+		texts = append(texts, text{"ProductFields", func() string { return f.ProductFields[k] }, func(v string) { f.ProductFields[k] = v }})
 	}
 	for i := range f.Resources {
 		if d := f.Resources[i].Details; d != nil {
@@ -148,18 +173,7 @@ func halveLongestText(f *types.AwsSecurityFinding) (what string, ok bool) {
 			}
 		}
 	}
-	best := -1
-	for i, t := range texts {
-		if n := len(t.get()); n > 4*len(shortenedNote) && (best < 0 || n > len(texts[best].get())) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return "", false
-	}
-	t := texts[best]
-	t.set(clip(t.get(), utf8.RuneCountInString(t.get())/2))
-	return t.name, true
+	return texts
 }
 
 func sortedKeys(m map[string]string) []string {

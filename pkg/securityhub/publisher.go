@@ -265,9 +265,9 @@ type work struct {
 }
 
 // plan decides what to write. A finding to be ACTIVE is written unless
-// Security Hub holds it ACTIVE from a newer evaluation; it keeps the
-// CreatedAt and FirstObservedAt of the ACTIVE finding it updates (a finding
-// that reopens starts anew). A finding to be archived is written only when
+// Security Hub holds it ACTIVE from a newer evaluation. An update of an
+// ACTIVE finding keeps its CreatedAt and FirstObservedAt, archiving
+// included; a finding that reopens after it was archived starts anew. A finding to be archived is written only when
 // Security Hub holds it ACTIVE from an older evaluation, or when it records
 // something (a repair, an exemption). With gone, the ACTIVE findings no
 // verdict names are archived as well.
@@ -282,7 +282,7 @@ func plan(findings []Finding, active map[string]existing, at time.Time, gone *go
 			w.unchanged++ // a newer evaluation wrote it
 		case f.Active() || isActive || f.Record:
 			a := f.ASFF
-			if isActive && f.Active() {
+			if isActive {
 				a.CreatedAt, a.FirstObservedAt = aws.String(ex.createdAt), aws.String(cmp.Or(ex.firstObservedAt, ex.createdAt))
 			}
 			w.write = append(w.write, a)
