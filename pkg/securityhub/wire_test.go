@@ -109,7 +109,7 @@ func (e *env) handler(t *testing.T) *guard.Handler {
 		},
 		Kinds: []cloudtrail.Kind{cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
 			cloudtrail.KindCreateVpcEndpoint, cloudtrail.KindModifyVpcEndpoint, cloudtrail.KindDeleteVpcEndpoints},
-		Notifier: &notify.Notifier{SNS: e.clients.SNS, Events: e.clients.Events, TopicARN: topic, EventBus: bus, Log: e.log},
+		Notifier:    &notify.Notifier{SNS: e.clients.SNS, Events: e.clients.Events, TopicARN: topic, EventBus: bus, Log: e.log},
 		SecurityHub: e.pub,
 		Log:         e.log,
 	}
