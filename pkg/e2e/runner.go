@@ -314,11 +314,13 @@ func WriteOps(ws []awssim.Write) []string {
 }
 
 // NonNotifyWrites drops the EventBridge PutEvents and SNS Publish writes of
-// notifications, keeping the writes that change the account.
+// notifications (and the Security Hub findings), keeping the writes that
+// change the account.
 func NonNotifyWrites(ws []awssim.Write) []awssim.Write {
 	var out []awssim.Write
 	for _, w := range ws {
-		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") {
+		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") ||
+			(w.Service == "securityhub" && w.Operation == "BatchImportFindings") {
 			continue
 		}
 		out = append(out, w)
