@@ -237,6 +237,20 @@ func sum(m map[string]int) int {
 	return n
 }
 
+// Reconfigure stops the session's emulators and replaces its environment
+// overrides (see SessionConfig.Env); the account keeps its state. The
+// functions start again, with the new environment, on first use.
+func (s *Session) Reconfigure(env map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, n := range s.order {
+		errs = append(errs, s.funcs[n].Close())
+	}
+	s.funcs, s.order, s.env = map[string]*Function{}, nil, env
+	return errors.Join(errs...)
+}
+
 // Functions are the session's emulators, in the order they started.
 func (s *Session) Functions() []*Function {
 	s.mu.Lock()
