@@ -10,20 +10,22 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
+func ref(typ, id string) report.Ref { return report.Ref{Type: typ, ID: id} }
+
 // TestEveryCheckHasOneVerdictPerSubject: on the compliant snapshot, each
 // check judges exactly the resource its catalogue entry names: the model,
 // the VPC, the S3 endpoint, the bucket or the role.
 func TestEveryCheckHasOneVerdictPerSubject(t *testing.T) {
 	want := map[string]report.Ref{
-		ModelInVPC: {report.ResourceModel, "fraud-v3"}, SubnetsMultiAZ: {report.ResourceModel, "fraud-v3"},
-		SubnetIPCapacity: {report.ResourceModel, "fraud-v3"}, SecurityGroupsValid: {report.ResourceModel, "fraud-v3"},
-		SecurityGroupEgressS3: {report.ResourceModel, "fraud-v3"},
-		S3EndpointPresent:     {report.ResourceVPC, vpcID}, S3EndpointRoutes: {report.ResourceVPC, vpcID},
-		VPCDNS: {report.ResourceVPC, vpcID}, OutboundAccess: {report.ResourceVPC, vpcID}, VPCFlowLogs: {report.ResourceVPC, vpcID},
-		S3EndpointPolicyCustom: {report.ResourceVPCEndpoint, s3EP}, S3EndpointDeniesALRepos: {report.ResourceVPCEndpoint, s3EP},
-		S3EndpointPolicyAllows:     {report.ResourceVPCEndpoint, s3EP},
-		BucketPolicyVPCRestricted:  {report.ResourceBucket, bucket},
-		ExecutionRoleENIPermission: {report.ResourceRole, roleARN},
+		ModelInVPC: ref(report.ResourceModel, "fraud-v3"), SubnetsMultiAZ: ref(report.ResourceModel, "fraud-v3"),
+		SubnetIPCapacity: ref(report.ResourceModel, "fraud-v3"), SecurityGroupsValid: ref(report.ResourceModel, "fraud-v3"),
+		SecurityGroupEgressS3: ref(report.ResourceModel, "fraud-v3"),
+		S3EndpointPresent:     ref(report.ResourceVPC, vpcID), S3EndpointRoutes: ref(report.ResourceVPC, vpcID),
+		VPCDNS: ref(report.ResourceVPC, vpcID), OutboundAccess: ref(report.ResourceVPC, vpcID), VPCFlowLogs: ref(report.ResourceVPC, vpcID),
+		S3EndpointPolicyCustom: ref(report.ResourceVPCEndpoint, s3EP), S3EndpointDeniesALRepos: ref(report.ResourceVPCEndpoint, s3EP),
+		S3EndpointPolicyAllows:     ref(report.ResourceVPCEndpoint, s3EP),
+		BucketPolicyVPCRestricted:  ref(report.ResourceBucket, bucket),
+		ExecutionRoleENIPermission: ref(report.ResourceRole, roleARN),
 	}
 	for id, c := range run(t, compliant()) {
 		if len(c.Verdicts) != 1 {
@@ -40,10 +42,10 @@ func TestEveryCheckHasOneVerdictPerSubject(t *testing.T) {
 	}
 	// The related resources are typed from the snapshot.
 	c := run(t, compliant())
-	if got := c[SubnetsMultiAZ].Verdicts[0].Related; !slices.Equal(got, []report.Ref{{report.ResourceSubnet, subnetA}, {report.ResourceSubnet, subnetB}}) {
+	if got := c[SubnetsMultiAZ].Verdicts[0].Related; !slices.Equal(got, []report.Ref{ref(report.ResourceSubnet, subnetA), ref(report.ResourceSubnet, subnetB)}) {
 		t.Errorf("subnets-multi-az related %+v", got)
 	}
-	if got := c[ExecutionRoleENIPermission].Verdicts[0].Related; !slices.Equal(got, []report.Ref{{report.ResourceModel, "fraud-v3"}}) {
+	if got := c[ExecutionRoleENIPermission].Verdicts[0].Related; !slices.Equal(got, []report.Ref{ref(report.ResourceModel, "fraud-v3")}) {
 		t.Errorf("role related %+v", got)
 	}
 }
