@@ -1,7 +1,8 @@
 // Package awssim is a local simulated AWS account for vpcguard's tests and
 // demo: one http.Handler that speaks the wire protocols of the calls
 // vpcguard makes (EC2 query/XML, SageMaker, EventBridge and Application
-// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query), so that the real SDK
+// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query, Security Hub
+// REST-JSON), so that the real SDK
 // v2 clients work against it when their endpoint is its URL. State comes
 // from a Scenario; writes change it and are recorded; faults (latency,
 // throttling, AccessDenied, 500s) can be injected per operation.
