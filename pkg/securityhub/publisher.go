@@ -71,7 +71,7 @@ func (p *Publisher) Publish(ctx context.Context, r report.Result, at time.Time) 
 	}
 	active, err := s.activeByID(ctx, findings)
 	if err != nil {
-		return s.failed(err)
+		return s.failed(ctx, err)
 	}
 	return s.write(ctx, plan(findings, active, at, nil))
 }
@@ -98,17 +98,23 @@ func (p *Publisher) Reconcile(ctx context.Context, results []report.Result, sw S
 	if s == nil {
 		return d, err
 	}
-	for i := range results {
-		results[i].Event.Account, results[i].Event.Region = cmp.Or(results[i].Event.Account, sw.Account), cmp.Or(results[i].Event.Region, sw.Region)
+	scoped := make([]report.Result, len(results))
+	for i, r := range results {
+		r.Event.Account, r.Event.Region = cmp.Or(r.Event.Account, sw.Account), cmp.Or(r.Event.Region, sw.Region)
+		scoped[i] = r
 	}
-	findings := collect(results, sw.At, p.Options)
-	active, err := s.allActive(ctx)
+	findings := collect(scoped, sw.At, p.Options)
+	named := make(map[string]bool, len(findings))
+	for _, f := range findings {
+		named[f.ID()] = true
+	}
+	active, err := s.allActive(ctx, named)
 	if err != nil {
-		return s.failed(err)
+		return s.failed(ctx, err)
 	}
 	var gone *goneRule
 	if sw.Complete {
-		uncertain, all := uncertainChecks(results)
+		uncertain, all := uncertainChecks(scoped)
 		gone = &goneRule{uncertain: uncertain, none: all, sweep: sw}
 	}
 	return s.write(ctx, plan(findings, active, sw.At, gone))
@@ -165,16 +171,16 @@ func (p *Publisher) logger() *slog.Logger {
 
 // failed reports a call's error in the delivery. Security Hub not being
 // enabled is logged (once: the session stops at it) and is not an error.
-func (s *session) failed(err error) (*report.SecurityHubDelivery, error) {
+func (s *session) failed(ctx context.Context, err error) (*report.SecurityHubDelivery, error) {
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorCode() == notEnabledCode {
 		s.d.Status = report.SecurityHubNotEnabled
 		s.d.Message = api.ErrorMessage() + " (" + notEnabledCode + "): no finding written; " + notEnabledAdvice
-		s.log.WarnContext(context.Background(), "security hub is not enabled: findings not written", "error", api.ErrorMessage(), "advice", notEnabledAdvice)
+		s.log.WarnContext(ctx, "security hub is not enabled: findings not written", "error", api.ErrorMessage(), "advice", notEnabledAdvice)
 		return s.d, nil
 	}
 	s.d.Status, s.d.Message = report.SecurityHubFailed, err.Error()
-	s.log.ErrorContext(context.Background(), "security hub call failed", "error", err.Error())
+	s.log.ErrorContext(ctx, "security hub call failed", "error", err.Error())
 	return s.d, fmt.Errorf("security hub of %s in %s: %w", s.d.Account, s.d.Region, err)
 }
 
@@ -215,12 +221,13 @@ func (s *session) activeByID(ctx context.Context, findings []Finding) (map[strin
 }
 
 // allActive reads every ACTIVE vpcguard finding of the session's account
-// and Region.
-func (s *session) allActive(ctx context.Context) (map[string]existing, error) {
+// and Region; it keeps the whole finding only of those no verdict names
+// (the ones a complete sweep may archive as gone).
+func (s *session) allActive(ctx context.Context, named map[string]bool) (map[string]existing, error) {
 	out := map[string]existing{}
 	prefix := []types.StringFilter{{Comparison: types.StringFilterComparisonPrefix, Value: aws.String(s.prefix)}}
 	err := s.pages(ctx, types.AwsSecurityFindingFilters{Id: prefix}, func(f types.AwsSecurityFinding) {
-		out[aws.ToString(f.Id)] = existingOf(f, true)
+		out[aws.ToString(f.Id)] = existingOf(f, !named[aws.ToString(f.Id)])
 	})
 	return out, err
 }
@@ -402,7 +409,7 @@ func (s *session) write(ctx context.Context, w work) (*report.SecurityHubDeliver
 	}
 	refused, err := s.importAll(ctx, w.write)
 	if err != nil {
-		return s.failed(err)
+		return s.failed(ctx, err)
 	}
 	if len(refused) > 0 {
 		s.log.WarnContext(ctx, "security hub refused findings; retrying them once", "refused", len(refused), "of", len(w.write))
@@ -414,7 +421,7 @@ func (s *session) write(ctx context.Context, w work) (*report.SecurityHubDeliver
 		}
 		refused, err = s.importAll(ctx, retry)
 		if err != nil {
-			return s.failed(err)
+			return s.failed(ctx, err)
 		}
 	}
 	for _, f := range w.write {

@@ -71,7 +71,7 @@ type env struct {
 	log     *slog.Logger
 }
 
-func newEnv(t *testing.T, mutate func(*awssim.Scenario)) *env {
+func newEnv(t testing.TB, mutate func(*awssim.Scenario)) *env {
 	t.Helper()
 	sc, err := scenarios.Load("demo")
 	if err != nil {
@@ -94,7 +94,7 @@ func newEnv(t *testing.T, mutate func(*awssim.Scenario)) *env {
 	return &env{srv: srv, clients: clients, pub: pub, logs: logs, log: log}
 }
 
-func (e *env) handler(t *testing.T) *guard.Handler {
+func (e *env) handler(t testing.TB) *guard.Handler {
 	cfg, err := config.FromEnv(func(k string) string {
 		return map[string]string{"VPCGUARD_TOPIC_ARN": topic, "VPCGUARD_EVENT_BUS": bus, "VPCGUARD_SECURITY_HUB": "true"}[k]
 	})
@@ -128,7 +128,7 @@ func (e *env) sweeper() *sweep.Sweeper {
 	}
 }
 
-func event(t *testing.T, name string, edit func(string) string) []byte {
+func event(t testing.TB, name string, edit func(string) string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
 	if err != nil {
