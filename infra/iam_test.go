@@ -69,7 +69,7 @@ func readOnly(action string) bool {
 // The permissions of report mode: reads, plus the function's own plumbing.
 var reportModeActions = []string{
 	"application-autoscaling:DescribeScalableTargets",
-	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribePrefixLists",
+	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribeNetworkAcls", "ec2:DescribePrefixLists",
 	"ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcAttribute",
 	"ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
 	"events:PutEvents",
@@ -152,6 +152,9 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 			want := reportModeActions
 			if functionSpecs[roleName(t, s, role)].KeepsState { // its own cursor object
 				want = slices.Sorted(slices.Values(append(slices.Clone(want), "s3:GetObject", "s3:ListBucket", "s3:PutObject")))
+			}
+			if functionSpecs[roleName(t, s, role)].ChecksHealth { // the health self-check's reads
+				want = slices.Sorted(slices.Values(append(slices.Clone(want), healthReadActions...)))
 			}
 			if !slices.Equal(actions, want) {
 				t.Errorf("%v: %s may\n  %v\nwant exactly\n  %v", ctx, role, actions, want)

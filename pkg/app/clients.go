@@ -28,8 +28,6 @@ import (
 type Clients struct {
 	Region    string
 	Partition string
-	// Config is the SDK configuration the clients were built from.
-	Config    aws.Config
 	SageMaker *sagemaker.Client
 	EC2       *ec2.Client
 	S3        *s3.Client
@@ -38,6 +36,9 @@ type Clients struct {
 	Events    *eventbridge.Client
 	// AutoScaling reads the endpoint variants' autoscaling limits.
 	AutoScaling *applicationautoscaling.Client
+	// Config is the configuration the clients were built from, for the
+	// clients only one function needs (the sweep's health readers).
+	Config aws.Config
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -66,7 +67,6 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		return nil, errors.New("no AWS region: set AWS_REGION")
 	}
 	return &Clients{
-		Config:    cfg,
 		Region:    cfg.Region,
 		Partition: partitionOf(cfg.Region),
 		SageMaker: sagemaker.NewFromConfig(cfg),
@@ -82,6 +82,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		SNS:         sns.NewFromConfig(cfg),
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		Config:      cfg,
 	}, nil
 }
 

@@ -135,6 +135,12 @@ func classifier(s *inventory.Snapshot) kinds {
 		for _, fl := range v.FlowLogs.Value {
 			k.network[fl.ID] = report.ResourceFlowLog
 		}
+		if v.DefaultACL.OK() && v.DefaultACL.Value.ID != "" {
+			k.network[v.DefaultACL.Value.ID] = report.ResourceNetworkACL
+		}
+	}
+	for _, a := range s.SubnetACLs.Value {
+		k.network[a.ID] = report.ResourceNetworkACL
 	}
 	if t := s.Trigger; t != nil {
 		for _, id := range t.IDs {
@@ -192,6 +198,7 @@ var idPrefixes = []struct{ prefix, kind string }{
 	{"rtb-", report.ResourceRouteTable},
 	{"sg-", report.ResourceSecurityGroup},
 	{"fl-", report.ResourceFlowLog},
+	{"acl-", report.ResourceNetworkACL},
 }
 
 func hasKey[V any](m map[string]V, k string) bool {

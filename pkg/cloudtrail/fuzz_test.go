@@ -84,6 +84,8 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 			set = c.ScalableTarget != nil
 		case cloudtrail.KindUpdateEndpointWeightsAndCapacities:
 			set = c.EndpointCapacity != nil
+		case cloudtrail.KindCreateNetworkAclEntry, cloudtrail.KindReplaceNetworkAclEntry, cloudtrail.KindDeleteNetworkAclEntry, cloudtrail.KindReplaceNetworkAclAssociation:
+			set = c.NetworkACLChange != nil
 		default:
 			set = c.RouteTableChange != nil
 		}
@@ -92,7 +94,7 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		}
 	}
 	if n := countSet(c.VPCChange != nil, c.RouteTableChange != nil, c.EgressChange != nil, c.DeleteFlowLogs != nil,
-		c.ScalableTarget != nil, c.EndpointCapacity != nil); n > 1 || (n == 1) != slices.Contains(cloudtrail.DriftKinds(), c.Kind) {
+		c.ScalableTarget != nil, c.EndpointCapacity != nil, c.NetworkACLChange != nil); n > 1 || (n == 1) != slices.Contains(cloudtrail.DriftKinds(), c.Kind) {
 		t.Errorf("kind %v with %d drift bodies", c.Kind, n)
 	}
 	if s := c.ScalableTarget; s != nil && ((s.MinCapacity != nil && *s.MinCapacity < 0) || (s.MaxCapacity != nil && *s.MaxCapacity < 0)) {

@@ -24,6 +24,9 @@ type Config struct {
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
 	SecurityHub       bool        // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
+	// Health names what the health self-check looks at (VPCGUARD_RULES,
+	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
+	Health Health
 }
 
 // Defaults for unset variables.
@@ -113,6 +116,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			cfg.RoleARNs = append(cfg.RoleARNs, arn)
 		}
 	}
+	cfg.Health = healthFromEnv(getenv, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}

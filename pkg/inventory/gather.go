@@ -428,7 +428,8 @@ func (g *Gatherer) gatherSubnetsAndGroups(ctx context.Context, s *Snapshot, with
 	var mu sync.Mutex
 	wg.Go(func() { s.Subnets = g.subnets(ctx, subnets) })
 	wg.Go(func() { s.SecurityGroups = g.securityGroups(ctx, groups) })
-	wg.Go(func() { s.S3PrefixList = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.S3PrefixList, s.S3CIDRs = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.SubnetACLs = g.subnetACLs(ctx, subnets) })
 	if withRolesAndBuckets {
 		wg.Go(func() {
 			fanOut(ctx, g.concurrency(), len(roles), func(ctx context.Context, i int) {
@@ -498,17 +499,76 @@ func (g *Gatherer) securityGroups(ctx context.Context, ids []string) Fact[map[st
 	return Known(out)
 }
 
-func (g *Gatherer) s3PrefixList(ctx context.Context) Fact[string] {
+// s3PrefixList reads the region's S3 prefix list: its id and its CIDRs,
+// from the one DescribePrefixLists that answers both (the AWS-managed list
+// holds the same CIDRs as GetManagedPrefixListEntries of it, without a
+// second, sequential call).
+func (g *Gatherer) s3PrefixList(ctx context.Context) (Fact[string], Fact[[]string]) {
 	out, err := g.EC2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{S3ServiceName(g.Region)}}},
 	})
 	if err != nil {
-		return Failed[string](fmt.Errorf("describe prefix lists: %w", err))
+		err = fmt.Errorf("describe prefix lists: %w", err)
+		return Failed[string](err), Failed[[]string](err)
 	}
 	if len(out.PrefixLists) == 0 {
-		return Failed[string](fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region)))
+		err := fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region))
+		return Failed[string](err), Failed[[]string](err)
 	}
-	return Known(aws.ToString(out.PrefixLists[0].PrefixListId))
+	pl := out.PrefixLists[0]
+	id := aws.ToString(pl.PrefixListId)
+	if len(pl.Cidrs) == 0 {
+		return Known(id), Failed[[]string](fmt.Errorf("describe prefix lists: %s lists no CIDR", id))
+	}
+	return Known(id), Known(pl.Cidrs)
+}
+
+// subnetACLs reads the network ACLs associated with subnets, by subnet.
+func (g *Gatherer) subnetACLs(ctx context.Context, subnets []string) Fact[map[string]NetworkACL] {
+	out := map[string]NetworkACL{}
+	err := eachChunk(subnets, 200, func(chunk []string) error {
+		p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: chunk}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("describe network acls of subnets: %w", err)
+			}
+			for _, raw := range page.NetworkAcls {
+				a := networkACLFrom(raw)
+				for _, id := range a.SubnetIDs {
+					if slices.Contains(chunk, id) {
+						out[id] = a
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Failed[map[string]NetworkACL](err)
+	}
+	return Known(out)
+}
+
+// defaultACL reads the default network ACL of a VPC.
+func (g *Gatherer) defaultACL(ctx context.Context, vpc string) Fact[NetworkACL] {
+	p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("default"), Values: []string{"true"}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[NetworkACL](fmt.Errorf("describe the default network acl of %s: %w", vpc, err))
+		}
+		for _, raw := range page.NetworkAcls {
+			if a := networkACLFrom(raw); a.Default && a.VPCID == vpc {
+				return Known(a)
+			}
+		}
+	}
+	return Failed[NetworkACL](fmt.Errorf("%s has no default network ACL", vpc))
 }
 
 func (g *Gatherer) rolePermissions(ctx context.Context, role string) Fact[RolePermissions] {
@@ -564,6 +624,7 @@ func (g *Gatherer) gatherVPCs(ctx context.Context, s *Snapshot, ids []string) {
 			func(ctx context.Context) { v.Endpoints = g.endpoints(ctx, v.ID) },
 			func(ctx context.Context) { v.FlowLogs = g.flowLogs(ctx, v.ID) },
 			func(ctx context.Context) { v.NATGateways = g.natGateways(ctx, v.ID) },
+			func(ctx context.Context) { v.DefaultACL = g.defaultACL(ctx, v.ID) },
 		)
 	}
 	fanOut(ctx, max(g.concurrency(), 8), len(tasks), func(ctx context.Context, i int) { tasks[i](ctx) })

@@ -13,6 +13,7 @@ const (
 	ResourceSecurityGroup  = "security-group"
 	ResourceRouteTable     = "route-table"
 	ResourceFlowLog        = "flow-log"
+	ResourceNetworkACL     = "network-acl"
 	ResourceRole           = "iam-role"     // ID is the role ARN
 	ResourceBucket         = "s3-bucket"    // ID is the bucket name
 	ResourceAccount        = "account"      // ID is the account id

@@ -166,12 +166,13 @@ func TestRenderControlsResourcesAndIds(t *testing.T) {
 	for typ, want := range map[string]string{
 		report.ResourceSecurityGroup: "AwsEc2SecurityGroup arn:aws-cn:ec2:cn-north-1:111122223333:security-group/sg-1",
 		report.ResourceRouteTable:    "AwsEc2RouteTable arn:aws-cn:ec2:cn-north-1:111122223333:route-table/rtb-1",
+		report.ResourceNetworkACL:    "AwsEc2NetworkAcl arn:aws-cn:ec2:cn-north-1:111122223333:network-acl/acl-1",
 		report.ResourceBucket:        "AwsS3Bucket arn:aws-cn:s3:::bkt",
 		report.ResourceRole:          "AwsIamRole arn:aws-cn:iam::111122223333:role/r",
 		report.ResourceVPCEndpoint:   "Other arn:aws-cn:ec2:cn-north-1:111122223333:vpc-endpoint/vpce-1",
 		report.ResourceEndpoint:      "Other arn:aws-cn:sagemaker:cn-north-1:111122223333:endpoint/ep",
 	} {
-		id := map[string]string{report.ResourceSecurityGroup: "sg-1", report.ResourceRouteTable: "rtb-1", report.ResourceBucket: "bkt",
+		id := map[string]string{report.ResourceSecurityGroup: "sg-1", report.ResourceRouteTable: "rtb-1", report.ResourceNetworkACL: "acl-1", report.ResourceBucket: "bkt",
 			report.ResourceRole: "r", report.ResourceVPCEndpoint: "vpce-1", report.ResourceEndpoint: "EP"}[typ]
 		r := resource(ref(typ, id), "aws-cn", "cn-north-1", acct)
 		if got := *r.Type + " " + *r.Id; got != want {

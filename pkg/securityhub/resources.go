@@ -89,6 +89,8 @@ func resource(r report.Ref, partition, region, account string) types.Resource {
 		out.Type, out.Id = aws.String("AwsEc2SecurityGroup"), aws.String(ec2("security-group"))
 	case report.ResourceRouteTable:
 		out.Type, out.Id = aws.String("AwsEc2RouteTable"), aws.String(ec2("route-table"))
+	case report.ResourceNetworkACL:
+		out.Type, out.Id = aws.String("AwsEc2NetworkAcl"), aws.String(ec2("network-acl"))
 	case report.ResourceRole:
 		arn := r.ID
 		if !strings.HasPrefix(arn, "arn:") {
