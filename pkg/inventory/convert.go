@@ -17,6 +17,7 @@ func modelFrom(out *sagemaker.DescribeModelOutput) Model {
 		Name:             aws.ToString(out.ModelName),
 		ARN:              aws.ToString(out.ModelArn),
 		ExecutionRoleARN: aws.ToString(out.ExecutionRoleArn),
+		Created:          aws.ToTime(out.CreationTime),
 	}
 	if vc := out.VpcConfig; vc != nil {
 		m.VPCConfig = &VPCConfig{SubnetIDs: vc.Subnets, SecurityGroupIDs: vc.SecurityGroupIds}
@@ -33,6 +34,9 @@ func modelFrom(out *sagemaker.DescribeModelOutput) Model {
 		for _, u := range uris {
 			if b := BucketOf(u); b != "" && !slices.Contains(m.ArtifactBuckets, b) {
 				m.ArtifactBuckets = append(m.ArtifactBuckets, b)
+			}
+			if BucketOf(u) != "" && !slices.Contains(m.ArtifactObjects, u) {
+				m.ArtifactObjects = append(m.ArtifactObjects, u)
 			}
 		}
 	}

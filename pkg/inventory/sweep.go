@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -26,22 +26,28 @@ import (
 // NewSnapshot returns an empty snapshot for g's account, region and partition.
 func (g *Gatherer) NewSnapshot() *Snapshot { return g.newSnapshot() }
 
-// ListModelNames lists the name of every model of the account (ListModels,
-// 100 a page), sorted by name.
-func (g *Gatherer) ListModelNames(ctx context.Context) ([]string, error) {
-	var names []string
+// ModelSummary is what ListModels says of a model.
+type ModelSummary struct {
+	Name    string
+	Created time.Time
+}
+
+// ListModels lists every model of the account (ListModels, 100 a page), in
+// the order SageMaker returns them: the one way vpcguard lists models. On
+// error it returns the models listed so far.
+func (g *Gatherer) ListModels(ctx context.Context) ([]ModelSummary, error) {
+	var out []ModelSummary
 	p := sagemaker.NewListModelsPaginator(g.SageMaker, &sagemaker.ListModelsInput{MaxResults: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return names, fmt.Errorf("list models: %w", err)
+			return out, fmt.Errorf("list models: %w", err)
 		}
 		for _, m := range page.Models {
-			names = append(names, aws.ToString(m.ModelName))
+			out = append(out, ModelSummary{Name: aws.ToString(m.ModelName), Created: aws.ToTime(m.CreationTime)})
 		}
 	}
-	sort.Strings(names)
-	return names, nil
+	return out, nil
 }
 
 // DescribeModel reads one model (DescribeModel, and ListTags beside it when
