@@ -1,5 +1,7 @@
-// Command modelguard evaluates SageMaker CreateModel, CreateEndpointConfig
-// and CreateEndpoint events against the SageMaker VPC guidelines.
+// Command modelguard evaluates SageMaker CreateModel, CreateEndpointConfig,
+// CreateEndpoint and UpdateEndpoint events against the SageMaker VPC
+// guidelines, and keeps the placement index on DeleteModel and
+// DeleteEndpoint.
 //
 // In Lambda it is the bootstrap of a provided.al2023 function; locally,
 // `modelguard -event FILE` handles one event and prints the result.
@@ -14,5 +16,6 @@ import (
 
 func main() {
 	os.Exit(app.Main("modelguard",
-		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint))
+		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
+		cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint))
 }

@@ -90,7 +90,8 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
 			Log: log,
 		},
-		Log: log,
+		Index: clients.Index(cfg.StateTable),
+		Log:   log,
 	}, nil
 }
 

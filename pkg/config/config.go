@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,11 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+	StateTable        string      // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
 }
+
+// tableName is a DynamoDB table name.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
 // Defaults for unset variables.
 const (
@@ -87,6 +92,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("VPCGUARD_NOTIFY_COMPLIANT", v, "want true or false")
 		} else {
 			cfg.NotifyCompliant = b
+		}
+	}
+
+	if v, ok := lookup(getenv, "VPCGUARD_STATE_TABLE"); ok {
+		if !tableName.MatchString(v) {
+			bad("VPCGUARD_STATE_TABLE", v, "want a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'")
+		} else {
+			cfg.StateTable = v
 		}
 	}
 

@@ -29,6 +29,7 @@ func (g *Gatherer) NewSnapshot() *Snapshot { return g.newSnapshot() }
 // ModelSummary is what ListModels says of a model.
 type ModelSummary struct {
 	Name    string
+	ARN     string
 	Created time.Time
 }
 
@@ -44,7 +45,7 @@ func (g *Gatherer) ListModels(ctx context.Context) ([]ModelSummary, error) {
 			return out, fmt.Errorf("list models: %w", err)
 		}
 		for _, m := range page.Models {
-			out = append(out, ModelSummary{Name: aws.ToString(m.ModelName), Created: aws.ToTime(m.CreationTime)})
+			out = append(out, ModelSummary{Name: aws.ToString(m.ModelName), ARN: aws.ToString(m.ModelArn), Created: aws.ToTime(m.CreationTime)})
 		}
 	}
 	return out, nil
@@ -104,6 +105,10 @@ type EndpointUsage struct {
 	// Err joins what could not be read: the listing, or single endpoints
 	// and configs (whose models then keep the default instance count).
 	Err error
+	// Uses are the endpoints read, each with its config and the models of
+	// its variants (those whose endpoint or config failed are left out, and
+	// Err says so).
+	Uses []EndpointUse
 	// Autoscaled counts the variants counted with their autoscaling max
 	// (above their current count); ScalingErr says why the autoscaling
 	// limits could not be read (the current counts are then used).
@@ -203,6 +208,11 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 			errs = append(errs, c.err)
 			continue
 		}
+		use := EndpointUse{Name: names[i], Config: e.config}
+		for _, variant := range slices.Sorted(maps.Keys(c.models)) {
+			use.Models = appendNew(use.Models, c.models[variant])
+		}
+		u.Uses = append(u.Uses, use)
 		for _, variant := range slices.Sorted(maps.Keys(e.instances)) {
 			n, model := e.instances[variant], c.models[variant]
 			if n == 0 || model == "" {

@@ -43,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
@@ -84,6 +85,14 @@ func (x *Index) In(account, region string) *Scope {
 type Scope struct {
 	x               *Index
 	account, region string
+	answered        atomic.Int64 // models ModelsPlaced returned, plus one per answer
+}
+
+// Answered reports whether ModelsPlaced answered through this scope, and
+// with how many models in all.
+func (p *Scope) Answered() (bool, int) {
+	n := p.answered.Load()
+	return n > 0, int(max(n-1, 0))
 }
 
 var _ inventory.Placement = (*Scope)(nil)
@@ -205,6 +214,9 @@ func (p *Scope) ModelsPlaced(ctx context.Context, q inventory.PlacementQuery) ([
 				out = append(out, e.Model())
 			}
 		}
+	}
+	if !p.answered.CompareAndSwap(0, int64(len(out))+1) {
+		p.answered.Add(int64(len(out)))
 	}
 	return out, nil
 }

@@ -90,14 +90,14 @@ func (p *Scope) Sync(ctx context.Context, known map[string]Entry, sw Sweep) (Syn
 		for _, use := range sw.Endpoints {
 			key := strings.ToLower(use.Name)
 			inService[key] = true
+			next := p.endpointOf(use)
 			var old *Endpoint
 			if e, ok := had[key]; ok {
 				old = &e
-				if e.Config == use.Config && slices.Equal(e.Models, use.Models) {
+				if e.Config == next.Config && slices.Equal(e.Models, next.Models) {
 					continue
 				}
 			}
-			next := Endpoint{Name: use.Name, Config: use.Config, Models: use.Models, Indexed: p.x.now().UTC()}
 			ps, ds := p.endpointWrites(old, &next)
 			puts, dels = append(puts, ps...), append(dels, ds...)
 			out.EndpointsWritten++

@@ -95,7 +95,7 @@ func (p *Scope) AddModels(ctx context.Context, s *inventory.Snapshot) (Upkeep, e
 	}
 	if len(u.Unindexed) > 0 {
 		if err := p.Invalidate(ctx); err != nil {
-			return u, err
+			return u, fmt.Errorf("placement index: %s could not be indexed (VPC unknown) and %w", strings.Join(u.Unindexed, ", "), err)
 		}
 	}
 	return u, nil
@@ -165,7 +165,7 @@ func (p *Scope) PutEndpoint(ctx context.Context, use inventory.EndpointUse) (Upk
 	if err != nil {
 		return Upkeep{}, p.invalidateAfter(ctx, err)
 	}
-	next := Endpoint{Name: use.Name, Config: use.Config, Models: use.Models, Indexed: p.x.now().UTC()}
+	next := p.endpointOf(use)
 	if old != nil && old.Config == next.Config && slices.Equal(old.Models, next.Models) {
 		return Upkeep{}, nil
 	}
@@ -174,6 +174,14 @@ func (p *Scope) PutEndpoint(ctx context.Context, use inventory.EndpointUse) (Upk
 		return Upkeep{}, p.invalidateAfter(ctx, err)
 	}
 	return Upkeep{Endpoint: fmt.Sprintf("endpoint %s → config %s → models %s", use.Name, use.Config, strings.Join(use.Models, ", "))}, nil
+}
+
+// endpointOf is the record of use, its models sorted (so that two reads of
+// one config compare equal).
+func (p *Scope) endpointOf(use inventory.EndpointUse) Endpoint {
+	models := slices.Clone(use.Models)
+	slices.Sort(models)
+	return Endpoint{Name: use.Name, Config: use.Config, Models: slices.Compact(models), Indexed: p.x.now().UTC()}
 }
 
 // RemoveEndpoint drops an endpoint from the index (DeleteEndpoint).
@@ -239,12 +247,18 @@ func (p *Scope) Invalidate(ctx context.Context) error {
 	return nil
 }
 
+// ErrInvalidated marks an upkeep error after which the index was
+// invalidated: it is safe (events scan until a sweep rebuilds it), so the
+// event need not be retried for the index's sake.
+var ErrInvalidated = errors.New("the index was invalidated: events scan the account until the next sweep rebuilds it")
+
 // invalidateAfter invalidates the index after a failed upkeep (a lost
-// write must not hide a model) and returns both errors.
+// write must not hide a model) and returns the error, marked
+// ErrInvalidated when the invalidation succeeded.
 func (p *Scope) invalidateAfter(ctx context.Context, err error) error {
 	err = fmt.Errorf("placement index upkeep: %w", err)
 	if ierr := p.Invalidate(ctx); ierr != nil {
 		return errors.Join(err, ierr)
 	}
-	return err
+	return fmt.Errorf("%w; %w", err, ErrInvalidated)
 }

@@ -109,6 +109,10 @@ type Result struct {
 	Skipped string   `json:"skipped,omitempty"`
 	Checks  []Check  `json:"checks"`
 	Actions []Action `json:"actions"`
+	// Placement says how the placement index (VPCGUARD_STATE_TABLE) took
+	// part: the models it found, why a full scan happened instead, and what
+	// the event changed in it. Empty without an index.
+	Placement string `json:"placement,omitempty"`
 }
 
 // Failing returns the checks that make the event non-compliant, in order:

@@ -85,6 +85,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 		Options:    opts,
 		Store:      store,
 		Remediator: remediate.New(clients.EC2, cfg, log),
+		Index:      clients.Index(cfg.StateTable),
 		Calls:      calls,
 		Log:        log,
 	}
