@@ -23,6 +23,7 @@ import (
 var allKinds = []cloudtrail.Kind{
 	cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
 	cloudtrail.KindCreateVpcEndpoint, cloudtrail.KindModifyVpcEndpoint, cloudtrail.KindDeleteVpcEndpoints,
+	cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint,
 }
 
 // demo starts the demo account and a handler whose real SDK clients talk to it.
