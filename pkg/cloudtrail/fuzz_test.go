@@ -68,6 +68,9 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		cloudtrail.KindCreateVpcEndpoint:    c.CreateVpcEndpoint != nil,
 		cloudtrail.KindModifyVpcEndpoint:    c.ModifyVpcEndpoint != nil,
 		cloudtrail.KindDeleteVpcEndpoints:   c.DeleteVpcEndpoints != nil,
+		cloudtrail.KindDeleteModel:          c.DeleteModel != nil,
+		cloudtrail.KindUpdateEndpoint:       c.UpdateEndpoint != nil,
+		cloudtrail.KindDeleteEndpoint:       c.DeleteEndpoint != nil,
 	}
 	for k, set := range bodies {
 		if set != (k == c.Kind) {

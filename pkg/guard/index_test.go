@@ -195,10 +195,7 @@ func TestModelUpkeep(t *testing.T) {
 // UpdateEndpoint evaluates the new config's models with every check and
 // moves the endpoint in the index; DeleteEndpoint drops it.
 func TestEndpointUpkeep(t *testing.T) {
-	h, _, idx := withIndex(t, true, func(sc *awssim.Scenario) {
-		sc.EndpointConfigs = append(sc.EndpointConfigs, awssim.EndpointConfig{Name: "churn-config-v8",
-			Variants: []awssim.Variant{{Name: "AllTraffic", Model: "legacy-nlp-v1", InitialInstanceCount: 1, InstanceType: "ml.m5.xlarge"}}})
-	})
+	h, _, idx := withIndex(t, true, nil) // the demo holds churn-config-v8, whose model has no VpcConfig
 	ctx := context.Background()
 	serving := func(model string) []string {
 		eps, err := idx.EndpointsServing(ctx, model)
