@@ -32,6 +32,10 @@ type FunctionSpec struct {
 	// reserved concurrency, which fails to deploy in accounts whose
 	// concurrency limit is the default 10.
 	KeepsState bool
+	// StateActions are the DynamoDB item actions the function makes on the
+	// state table (VPCGUARD_STATE_TABLE): the placement index's reads and
+	// upkeep. The role gets exactly these, on that table.
+	StateActions []string
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -49,9 +53,11 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{
 			Source:      "aws.sagemaker",
 			EventSource: "sagemaker.amazonaws.com",
-			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"},
+			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "DeleteModel", "DeleteEndpoint"},
 		},
 		Memory: 128, Timeout: 60 * time.Second,
+		// Upkeep: read an entry, write its copies, invalidate on failure.
+		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"},
 	},
 	"endpointguard": {
 		Trigger: Trigger{
@@ -60,11 +66,17 @@ var functionSpecs = map[string]FunctionSpec{
 			EventNames:  []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints"},
 		},
 		Memory: 128, Timeout: 60 * time.Second,
+		// The VPC's models (Query), the built record (GetItem); dropping a
+		// model found gone (BatchWriteItem, DeleteItem on failure).
+		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"},
 	},
 	"sweep": {
 		Trigger: Trigger{Scheduled: true},
 		Memory:  256, Timeout: 15 * time.Minute,
 		KeepsState: true,
+		// Read the index (Query), write what changed (BatchWriteItem), mark
+		// it built (PutItem) or invalidate it (DeleteItem).
+		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},
 	},
 }
 

@@ -79,6 +79,9 @@ func TestFunctionProperties(t *testing.T) {
 			"Environment":                  map[string]interface{}{"Variables": env},
 			"ReservedConcurrentExecutions": assertions.Match_Absent(),
 		}
+		if len(spec.StateActions) > 0 {
+			env["VPCGUARD_STATE_TABLE"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateTable)}
+		}
 		if spec.KeepsState {
 			env["VPCGUARD_SWEEP_STATE"] = map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
 				"s3://", map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateBucket)}, "/" + sweepStateKey,
