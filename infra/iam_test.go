@@ -151,7 +151,7 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 			sort.Strings(actions)
 			spec := functionSpecs[roleName(t, s, role)]
 			want := append(slices.Clone(reportModeActions), spec.StateActions...) // the state table's items
-			if spec.KeepsState { // its own cursor object
+			if spec.KeepsState {                                                  // its own cursor object
 				want = append(want, "s3:GetObject", "s3:ListBucket", "s3:PutObject")
 			}
 			want = slices.Sorted(slices.Values(want))
