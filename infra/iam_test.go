@@ -150,8 +150,9 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 		for role, actions := range byRole {
 			sort.Strings(actions)
 			spec := functionSpecs[roleName(t, s, role)]
-			want := append(slices.Clone(reportModeActions), spec.StateActions...) // the state table's items
-			if spec.KeepsState {                                                  // its own cursor object
+			// The reads, the state table's items, and the sweep's own cursor object.
+			want := append(slices.Clone(reportModeActions), spec.StateActions...)
+			if spec.KeepsState {
 				want = append(want, "s3:GetObject", "s3:ListBucket", "s3:PutObject")
 			}
 			want = slices.Sorted(slices.Values(want))
