@@ -102,7 +102,15 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if indexOnly(call.Kind) {
 		return h.indexOnly(ctx, log, idx, call, res)
 	}
+	// A CreateModel's entry (if the name was indexed before) is read beside
+	// the evaluation, so that indexing the model costs one write after it.
+	var prior placement.Prior
+	var priorRead sync.WaitGroup
+	if idx != nil && call.Kind == cloudtrail.KindCreateModel {
+		priorRead.Go(func() { prior, _ = idx.Prior(ctx, subjectOf(call)) }) // on error AddModels reads again
+	}
 	snap, resource, defs := gather(ctx, &g, call, h.Config.ExpectedInstances)
+	priorRead.Wait()
 	res.Resource = &resource
 	res.Checks = checks.Run(snap, defs)
 	var gone []string
@@ -120,7 +128,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	var upkeepErr error
 	var wg sync.WaitGroup
 	if idx != nil {
-		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, gone) })
+		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, prior, gone) })
 	}
 	var errs []error
 	if h.Remediator != nil {

@@ -62,11 +62,11 @@ func (h *Handler) indexOnly(ctx context.Context, log *slog.Logger, idx *placemen
 // it described are added (a model is immutable, so one read is enough),
 // an endpoint's config and models are recorded, and models found gone on a
 // re-read are dropped.
-func keepIndex(ctx context.Context, idx *placement.Scope, call cloudtrail.Call, snap *inventory.Snapshot, gone []string) (placement.Upkeep, error) {
+func keepIndex(ctx context.Context, idx *placement.Scope, call cloudtrail.Call, snap *inventory.Snapshot, prior placement.Prior, gone []string) (placement.Upkeep, error) {
 	var u placement.Upkeep
 	var errs []error
 	if call.Source == cloudtrail.SourceSageMaker {
-		added, err := idx.AddModels(ctx, snap)
+		added, err := idx.AddModels(ctx, snap, prior)
 		u.Added, u.Unindexed = added.Added, added.Unindexed
 		errs = append(errs, err)
 	}

@@ -108,7 +108,7 @@ func TestGhostModelIsDropped(t *testing.T) {
 		VPCConfig: &inventory.VPCConfig{SubnetIDs: []string{"subnet-0ccc000000000a001"}, SecurityGroupIDs: []string{"sg-0ccc0000000000001"}}}
 	snap := &inventory.Snapshot{Subnets: inventory.Known(map[string]inventory.Subnet{"subnet-0ccc000000000a001": {VPCID: "vpc-0c1b2c3d4e5f60003"}}),
 		Models: []inventory.Model{ghost}}
-	if _, err := idx.AddModels(ctx, snap); err != nil {
+	if _, err := idx.AddModels(ctx, snap, nil); err != nil {
 		t.Fatal(err)
 	}
 	res := handleFile(t, h, "ec2-CreateVpcEndpoint-recsys-gateway-s3-default-policy.json")

@@ -86,7 +86,7 @@ func TestModelsPlaced(t *testing.T) {
 		churn := model("churn", t0, "sg-2", "subnet-a2")
 		other := model("other", t0, "sg-1", "subnet-b1")
 		noVPC := model("legacy", t0, "")
-		u, err := p.AddModels(ctx, snapshot(fraud, churn, other, noVPC))
+		u, err := p.AddModels(ctx, snapshot(fraud, churn, other, noVPC), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestModelsPlaced(t *testing.T) {
 		// Indexing the same models again writes nothing.
 		if b.Sim != nil {
 			before := b.Sim.Calls("dynamodb:BatchWriteItem")
-			if u, err := p.AddModels(ctx, snapshot(fraud, churn)); err != nil || len(u.Added) != 0 {
+			if u, err := p.AddModels(ctx, snapshot(fraud, churn), nil); err != nil || len(u.Added) != 0 {
 				t.Errorf("re-adding: %+v, %v", u, err)
 			}
 			if n := b.Sim.Calls("dynamodb:BatchWriteItem") - before; n != 0 {
@@ -140,11 +140,11 @@ func TestRecreatedAndDeletedModels(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b *statetest.Backend, p *placement.Scope) {
 		ctx := context.Background()
 		v1 := model("churn", t0, "sg-1", "subnet-a1")
-		p.AddModels(ctx, snapshot(v1))
+		p.AddModels(ctx, snapshot(v1), nil)
 		build(t, p, v1)
 		// Deleted, then created again under the same name in another VPC.
 		v2 := model("churn", t0.Add(time.Minute), "sg-2", "subnet-b1")
-		if u, err := p.AddModels(ctx, snapshot(v2)); err != nil || len(u.Added) != 1 {
+		if u, err := p.AddModels(ctx, snapshot(v2), nil); err != nil || len(u.Added) != 1 {
 			t.Fatalf("recreate: %+v, %v", u, err)
 		}
 		for q, want := range map[string][]string{"vpc-a": nil, "vpc-b": {"churn"}} {
@@ -216,12 +216,12 @@ func TestSync(t *testing.T) {
 		ctx := context.Background()
 		gone := model("gone", t0, "sg-1", "subnet-a1")
 		kept := model("kept", t0, "sg-1", "subnet-a1")
-		p.AddModels(ctx, snapshot(gone, kept))
+		p.AddModels(ctx, snapshot(gone, kept), nil)
 		p.PutEndpoint(ctx, inventory.EndpointUse{Name: "old-endpoint", Config: "c1", Models: []string{"gone"}})
 		// An event indexes a model after the sweep listed the account.
 		late := model("late", t0.Add(2*time.Hour), "sg-1", "subnet-a1")
 		lateIdx := placement.New(state.New(b.Client, statetest.Table)).WithClock(func() time.Time { return t0.Add(2 * time.Hour) }).In(account, region)
-		lateIdx.AddModels(ctx, snapshot(late))
+		lateIdx.AddModels(ctx, snapshot(late), nil)
 
 		known, err := p.Models(ctx)
 		if err != nil || len(known) != 3 {
@@ -271,10 +271,10 @@ func TestUnplaceableModelInvalidates(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b *statetest.Backend, p *placement.Scope) {
 		ctx := context.Background()
 		ok := model("ok", t0, "sg-1", "subnet-a1")
-		p.AddModels(ctx, snapshot(ok))
+		p.AddModels(ctx, snapshot(ok), nil)
 		build(t, p, ok)
 		lost := model("lost", t0, "sg-1", "subnet-unknown")
-		u, err := p.AddModels(ctx, snapshot(lost))
+		u, err := p.AddModels(ctx, snapshot(lost), nil)
 		if err != nil || !slices.Equal(u.Unindexed, []string{"lost"}) {
 			t.Fatalf("AddModels = %+v, %v", u, err)
 		}
@@ -291,10 +291,10 @@ func TestFailuresInvalidate(t *testing.T) {
 	p := placement.New(state.New(b.Client, statetest.Table)).WithClock(func() time.Time { return t0 }).In(account, region)
 	ctx := context.Background()
 	ok := model("ok", t0, "sg-1", "subnet-a1")
-	p.AddModels(ctx, snapshot(ok))
+	p.AddModels(ctx, snapshot(ok), nil)
 	build(t, p, ok)
 	b.Sim.SetFault("dynamodb:BatchWriteItem", awssim.Fault{InternalError: true})
-	if _, err := p.AddModels(ctx, snapshot(model("new", t0, "sg-1", "subnet-a1"))); err == nil {
+	if _, err := p.AddModels(ctx, snapshot(model("new", t0, "sg-1", "subnet-a1")), nil); err == nil {
 		t.Error("a failed write is no error")
 	}
 	b.Sim.ClearFaults()

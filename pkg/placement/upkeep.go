@@ -58,11 +58,33 @@ func (u Upkeep) String() string {
 	return strings.Join(parts, "; ")
 }
 
+// Prior is what the index held of some models, by lower-cased name (nil:
+// not indexed), read ahead of AddModels (beside the evaluation) so that it
+// need not read them again.
+type Prior map[string]*Entry
+
+// Prior reads the entries of the named models.
+func (p *Scope) Prior(ctx context.Context, names ...string) (Prior, error) {
+	out := Prior{}
+	for _, name := range names {
+		e, found, err := p.Model(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(name)] = nil
+		if found {
+			out[strings.ToLower(name)] = &e
+		}
+	}
+	return out, nil
+}
+
 // AddModels indexes the described models of s (those the index did not
 // give). A model already indexed with the same creation time is left as it
 // is; one recreated under the same name replaces its old entry and copies.
-// A model that cannot be indexed invalidates the index.
-func (p *Scope) AddModels(ctx context.Context, s *inventory.Snapshot) (Upkeep, error) {
+// prior (may be nil) holds entries already read. A model that cannot be
+// indexed invalidates the index.
+func (p *Scope) AddModels(ctx context.Context, s *inventory.Snapshot, prior Prior) (Upkeep, error) {
 	var u Upkeep
 	var puts []state.Entry
 	var dels []state.Key
@@ -75,9 +97,17 @@ func (p *Scope) AddModels(ctx context.Context, s *inventory.Snapshot) (Upkeep, e
 			u.Unindexed = append(u.Unindexed, m.Name)
 			continue
 		}
-		old, found, err := p.Model(ctx, m.Name)
-		if err != nil {
-			return u, p.invalidateAfter(ctx, err)
+		var old Entry
+		var found bool
+		if e, ok := prior[strings.ToLower(m.Name)]; ok {
+			if found = e != nil; found {
+				old = *e
+			}
+		} else {
+			var err error
+			if old, found, err = p.Model(ctx, m.Name); err != nil {
+				return u, p.invalidateAfter(ctx, err)
+			}
 		}
 		if found && old.Created.Equal(e.Created) {
 			continue

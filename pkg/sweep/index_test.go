@@ -74,7 +74,7 @@ func TestSweepReusesTheIndex(t *testing.T) {
 	}
 	idx.Invalidate(ctx)
 	stampedEarlier := e.clients.Index(sweepsim.StateTableName).WithClock(func() time.Time { return time.Now().Add(-time.Hour) })
-	if _, err := stampedEarlier.In(sweepsim.Account, sweepsim.Region).AddModels(ctx, snap); err != nil {
+	if _, err := stampedEarlier.In(sweepsim.Account, sweepsim.Region).AddModels(ctx, snap, nil); err != nil {
 		t.Fatal(err)
 	}
 	third, described := run()
