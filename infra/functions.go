@@ -17,13 +17,20 @@ type Trigger struct {
 	Source      string   // EventBridge source, e.g. aws.sagemaker
 	EventSource string   // CloudTrail eventSource, e.g. sagemaker.amazonaws.com
 	EventNames  []string // CloudTrail eventName values handled
-	Scheduled   bool     // invoked by the sweepSchedule rule instead
+	// Service, when set, is the additionalEventData.service the calls carry:
+	// Application Auto Scaling shares eventSource autoscaling.amazonaws.com
+	// (and source aws.autoscaling) with EC2 Auto Scaling.
+	Service   string
+	Scheduled bool // invoked by the sweepSchedule rule instead
 }
 
 // FunctionSpec is what the stack needs to know about one functions/<name>.
 type FunctionSpec struct {
 	Name    string
 	Trigger Trigger
+	// More are the function's other event sources, each with a rule of its
+	// own (one rule matches one source).
+	More    []Trigger
 	Memory  float64       // MB
 	Timeout time.Duration // Lambda timeout
 	// KeepsState: the function keeps a cursor between runs in an S3 object
@@ -36,6 +43,9 @@ type FunctionSpec struct {
 	// state table (VPCGUARD_STATE_TABLE): the placement index's reads and
 	// upkeep. The role gets exactly these, on that table.
 	StateActions []string
+	// ChecksHealth: the function runs the health self-check (pkg/health)
+	// on the stack's own rules, functions, topic and dead-letter queue.
+	ChecksHealth bool
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -53,8 +63,13 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{
 			Source:      "aws.sagemaker",
 			EventSource: "sagemaker.amazonaws.com",
-			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "DeleteModel", "DeleteEndpoint"},
+			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpointWeightsAndCapacities", "UpdateEndpoint", "DeleteModel", "DeleteEndpoint"},
 		},
+		// Drift of an endpoint's instance counts (issue 11).
+		More: []Trigger{{
+			Source: "aws.autoscaling", EventSource: "autoscaling.amazonaws.com", Service: "application-autoscaling",
+			EventNames: []string{"RegisterScalableTarget"},
+		}},
 		Memory: 128, Timeout: 60 * time.Second,
 		// Upkeep: read an entry, write its copies, invalidate on failure.
 		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"},
@@ -63,7 +78,14 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{
 			Source:      "aws.ec2",
 			EventSource: "ec2.amazonaws.com",
-			EventNames:  []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints"},
+			EventNames: []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints",
+				// Drift of the model network (issue 11).
+				"ModifyVpcAttribute", "AssociateDhcpOptions",
+				"AssociateRouteTable", "ReplaceRouteTableAssociation", "DisassociateRouteTable", "CreateRoute", "ReplaceRoute", "DeleteRoute",
+				"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules",
+				"DeleteFlowLogs",
+				// Network ACLs on the S3 path (issue 15).
+				"CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation"},
 		},
 		Memory: 128, Timeout: 60 * time.Second,
 		// The VPC's models (Query), the built record (GetItem); dropping a
@@ -73,12 +95,16 @@ var functionSpecs = map[string]FunctionSpec{
 	"sweep": {
 		Trigger: Trigger{Scheduled: true},
 		Memory:  256, Timeout: 15 * time.Minute,
-		KeepsState: true,
+		KeepsState:   true,
+		ChecksHealth: true,
 		// Read the index (Query), write what changed (BatchWriteItem), mark
 		// it built (PutItem) or invalidate it (DeleteItem).
 		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},
 	},
 }
+
+// Triggers are the function's triggers: Trigger, then More.
+func (s FunctionSpec) Triggers() []Trigger { return append([]Trigger{s.Trigger}, s.More...) }
 
 // DiscoverFunctions lists every functions/<name> directory that holds a Go
 // main package, sorted, with its spec. A directory without a spec is an error.

@@ -39,6 +39,7 @@ var (
 		"ec2:DescribeSecurityGroups",
 		"ec2:DescribeNatGateways",
 		"ec2:DescribePrefixLists",
+		"ec2:DescribeNetworkAcls",
 	}
 	autoscalingDescribeActions = []string{
 		"application-autoscaling:DescribeScalableTargets",

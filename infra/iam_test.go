@@ -69,7 +69,7 @@ func readOnly(action string) bool {
 // The permissions of report mode: reads, plus the function's own plumbing.
 var reportModeActions = []string{
 	"application-autoscaling:DescribeScalableTargets",
-	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribePrefixLists",
+	"ec2:DescribeDhcpOptions", "ec2:DescribeFlowLogs", "ec2:DescribeNatGateways", "ec2:DescribeNetworkAcls", "ec2:DescribePrefixLists",
 	"ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcAttribute",
 	"ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
 	"events:PutEvents",
@@ -154,6 +154,9 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 			want := append(slices.Clone(reportModeActions), spec.StateActions...)
 			if spec.KeepsState {
 				want = append(want, "s3:GetObject", "s3:ListBucket", "s3:PutObject")
+			}
+			if spec.ChecksHealth { // the health self-check's reads
+				want = append(want, healthReadActions...)
 			}
 			want = slices.Sorted(slices.Values(want))
 			if !slices.Equal(actions, want) {

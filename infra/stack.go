@@ -134,6 +134,20 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
 			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)
 	}
+	// The health self-check reads the stack's own rules, functions, topic
+	// and dead-letter queue (health.go).
+	for _, spec := range props.Functions {
+		if !spec.ChecksHealth {
+			continue
+		}
+		for k, v := range s.healthEnv(props.Functions) {
+			s.Functions[spec.Name].AddEnvironment(jsii.String(k), v, nil)
+		}
+		for _, st := range healthStatements(s.Stack, props.Functions, s.Topic, s.DLQ) {
+			s.Roles[spec.Name].AddToPrincipalPolicy(st)
+		}
+		suppress(s.Roles[spec.Name], true, healthSuppressions()...)
+	}
 	// The key policy names the function roles: only they (and the account's
 	// administrators, through the default statement) may use the key, and
 	// only through SNS. The roles are named in a condition, not as
@@ -225,6 +239,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	}
 
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
+		FunctionName:          jsii.String(functionName(s.Stack, spec.Name)),
 		Description:           jsii.String("vpcguard " + spec.Name),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
@@ -248,15 +263,23 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		RetryAttempts:   jsii.Number(retryAttempts),
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(maxEventAgeHrs)),
 	})
-	ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}}
-	if spec.Trigger.Scheduled {
-		ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
-		ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))
-	} else {
-		ruleProps.Description = jsii.String("vpcguard: " + strings.Join(spec.Trigger.EventNames, ", ") + " calls that succeeded")
-		ruleProps.EventPattern = eventPattern(spec.Trigger)
+	for i, tr := range spec.Triggers() {
+		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}, RuleName: jsii.String(ruleName(s.Stack, spec.Name, i, tr))}
+		if tr.Scheduled {
+			ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
+			ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))
+		} else {
+			ruleProps.Description = jsii.String("vpcguard: " + strings.Join(tr.EventNames, ", ") + " calls that succeeded")
+			ruleProps.EventPattern = eventPattern(tr)
+		}
+		// The first rule keeps its construct id (and so its logical id in
+		// deployed stacks); the others are named by their source.
+		id := "Rule"
+		if i > 0 {
+			id = pascal(strings.TrimPrefix(tr.Source, "aws.")) + "Rule"
+		}
+		awsevents.NewRule(scope, jsii.String(id), ruleProps)
 	}
-	awsevents.NewRule(scope, jsii.String("Rule"), ruleProps)
 
 	alarm := awscloudwatch.NewAlarm(scope, jsii.String("ErrorsAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String("vpcguard " + spec.Name + ": invocations failed"),
@@ -277,14 +300,18 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 
 // eventPattern matches the successful CloudTrail calls a function handles.
 func eventPattern(t Trigger) *awsevents.EventPattern {
+	detail := map[string]interface{}{
+		"eventSource": []string{t.EventSource},
+		"eventName":   t.EventNames,
+		"errorCode":   []interface{}{map[string]interface{}{"exists": false}},
+	}
+	if t.Service != "" {
+		detail["additionalEventData"] = map[string]interface{}{"service": []string{t.Service}}
+	}
 	return &awsevents.EventPattern{
 		Source:     jsii.Strings(t.Source),
 		DetailType: jsii.Strings(cloudTrailDetailType),
-		Detail: &map[string]interface{}{
-			"eventSource": []string{t.EventSource},
-			"eventName":   t.EventNames,
-			"errorCode":   []interface{}{map[string]interface{}{"exists": false}},
-		},
+		Detail:     &detail,
 	}
 }
 

@@ -1,5 +1,7 @@
-// Command modelguard evaluates SageMaker CreateModel, CreateEndpointConfig,
-// CreateEndpoint and UpdateEndpoint events against the SageMaker VPC
+// Command modelguard evaluates the SageMaker events (CreateModel,
+// CreateEndpointConfig, CreateEndpoint, UpdateEndpoint and
+// UpdateEndpointWeightsAndCapacities) and Application Auto Scaling's
+// RegisterScalableTarget of an endpoint variant against the SageMaker VPC
 // guidelines, and keeps the placement index on DeleteModel and
 // DeleteEndpoint.
 //
@@ -17,5 +19,7 @@ import (
 func main() {
 	os.Exit(app.Main("modelguard",
 		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
-		cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint))
+		cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint,
+		cloudtrail.KindUpdateEndpointWeightsAndCapacities,
+		cloudtrail.KindRegisterScalableTarget))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -40,14 +41,24 @@ type Clients struct {
 	AutoScaling *applicationautoscaling.Client
 	// DynamoDB reads and writes the state table (VPCGUARD_STATE_TABLE).
 	DynamoDB *dynamodb.Client
+	// Config is the configuration the clients were built from, for the
+	// clients only one function needs (the sweep's health readers).
+	Config aws.Config
 }
 
-// NewClients loads the default AWS configuration with the standard retryer.
+// NewClients loads the default AWS configuration with the standard retryer
+// and vpcguard's transport (pkg/awshttp). A CA bundle named by
+// AWS_CA_BUNDLE that cannot be used stops it with an error naming the
+// variable.
 func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
-	opts := append([]func(*awsconfig.LoadOptions) error{
+	if err := awshttp.CheckCABundle(os.Getenv); err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
-		awsconfig.WithHTTPClient(awshttp.Client()),
-	}, optFns...)
+	}
+	opts = append(opts, awshttp.LoadOptions()...)
+	opts = append(opts, optFns...)
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
@@ -77,6 +88,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
 		DynamoDB:    dynamodb.NewFromConfig(cfg),
+		Config:      cfg,
 	}, nil
 }
 

@@ -29,6 +29,7 @@ const (
 	ExecutionRoleENIPermission = "execution-role-eni-permissions"
 	OutboundAccess             = "outbound-access"
 	VPCFlowLogs                = "vpc-flow-logs"
+	NetworkACLS3               = "network-acl-s3"
 )
 
 // Definition is one check: what it is, why it matters, and how it decides.
@@ -101,6 +102,9 @@ func Catalogue() []Definition {
 		{VPCFlowLogs, "VPC flow logs are on", report.SeverityInfo,
 			"VPC flow logs show all the network traffic of the model containers.",
 			evalVPCFlowLogs},
+		{NetworkACLS3, "Network ACLs let S3 traffic through", report.SeverityMedium,
+			"Network ACLs are stateless: each model subnet's ACL must allow TCP 443 out to the S3 prefix list's CIDRs and the responses back in on ports 1024-65535, or the gateway endpoint is blocked as surely as without a route.",
+			evalNetworkACLS3},
 	}
 }
 

@@ -10,7 +10,9 @@
 // These calls get a typed body: sagemaker.amazonaws.com CreateModel,
 // CreateEndpointConfig, CreateEndpoint, UpdateEndpoint, DeleteEndpoint and
 // DeleteModel; ec2.amazonaws.com CreateVpcEndpoint, ModifyVpcEndpoint and
-// DeleteVpcEndpoints. Any other
+// DeleteVpcEndpoints; so do the drift calls of drift.go (EC2 network
+// changes, Application Auto Scaling RegisterScalableTarget, SageMaker
+// UpdateEndpointWeightsAndCapacities). Any other
 // call parses to a Call of KindUnknown, and a failed call (errorCode set)
 // parses like a successful one: deciding to skip them is the handler's job.
 //
@@ -105,7 +107,7 @@ func KindOf(name, source string) Kind {
 	case SourceSageMaker + " DeleteEndpoint":
 		return KindDeleteEndpoint
 	}
-	return KindUnknown
+	return driftKindOf(name, source)
 }
 
 // Handled reports whether vpcguard evaluates this call.
@@ -133,7 +135,7 @@ func (k Kind) String() string {
 	case KindDeleteEndpoint:
 		return "DeleteEndpoint"
 	}
-	return "Unknown"
+	return driftKindName(k)
 }
 
 // MarshalText writes the kind by name, for logs and JSON.
@@ -166,6 +168,7 @@ type Call struct {
 	DeleteModel          *DeleteModel
 	UpdateEndpoint       *UpdateEndpoint
 	DeleteEndpoint       *DeleteEndpoint
+	DriftBodies          // the drift calls (drift.go)
 }
 
 // Failed reports whether the call returned an error.
@@ -285,6 +288,7 @@ type record struct {
 	EventID            string          `json:"eventID"`
 	ReadOnly           any             `json:"readOnly"` // true, or "true" in some records
 	RecipientAccountID string          `json:"recipientAccountId"`
+	AdditionalEvent    json.RawMessage `json:"additionalEventData"`
 }
 
 func fromRecord(data json.RawMessage, env envelope) (Call, error) {
@@ -339,6 +343,8 @@ func fromRecord(data json.RawMessage, env envelope) (Call, error) {
 		c.UpdateEndpoint = parseUpdateEndpoint(req, resp)
 	case KindDeleteEndpoint:
 		c.DeleteEndpoint = parseDeleteEndpoint(req)
+	default:
+		c.DriftBodies = parseDrift(c.Kind, req, resp, decodeJSON(r.AdditionalEvent))
 	}
 	return c, nil
 }

@@ -104,6 +104,12 @@ func TestDemoEvents(t *testing.T) {
 				PolicyDocument: `{"Statement":[{"Sid":"AmazonLinuxAMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}]}`,
 			}
 		}},
+		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID:  "vpce-0aaa0000000000001",
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Sid":"ProductionModelBuckets","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::models-prod-*","arn:aws:s3:::models-prod-*/*"]},{"Sid":"AmazonLinuxAMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*","arn:aws:s3:::amazonlinux-2-repos-us-east-1/*","arn:aws:s3:::al2023-repos-us-east-1-*/*"]}]}`,
+			}
+		}},
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
 		}},
@@ -118,6 +124,76 @@ func TestDemoEvents(t *testing.T) {
 		}},
 		"sagemaker-DeleteModel-churn-model-v7.json": {mlEngineer, func(c *cloudtrail.Call) {
 			c.DeleteModel = &cloudtrail.DeleteModel{ModelName: "churn-model-v7"}
+		}},
+		// Drift calls.
+		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000002", SubnetID: "subnet-0aaa000000000a001",
+				AssociationID: "rtbassoc-0d87206ad8ac66887"}
+		}},
+		"ec2-ReplaceRouteTableAssociation-fraud-second-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000002",
+				AssociationID: "rtbassoc-03d77bcbbb67b1d5d", NewAssociationID: "rtbassoc-0e32dc8c7c7c41774"}
+		}},
+		"ec2-ReplaceRoute-fraud-unused-table-no-model.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000003", Destination: "0.0.0.0/0", Target: "igw-0aaa0000000000001"}
+		}},
+		"ec2-DisassociateRouteTable-fraud-subnet-falls-back-to-main-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{AssociationID: "rtbassoc-0e32dc8c7c7c41774"}
+		}},
+		"ec2-CreateRoute-churn-default-route-via-transit-gateway.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0bbb0000000000001", Destination: "0.0.0.0/0", Target: "tgw-0bbb0000000000001"}
+		}},
+		"ec2-DeleteRoute-fraud-main-table-loses-nat.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000001", Destination: "0.0.0.0/0"}
+		}},
+		"ec2-ModifyVpcAttribute-fraud-dns-hostnames-off.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.VPCChange = &cloudtrail.VPCChange{VPCID: "vpc-0a1b2c3d4e5f60001", Attribute: "enableDnsHostnames", Value: false}
+		}},
+		"ec2-AssociateDhcpOptions-recsys-custom-dns-servers.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.VPCChange = &cloudtrail.VPCChange{VPCID: "vpc-0c1b2c3d4e5f60003", DHCPOptionsID: "dopt-0ccc0000000000009"}
+		}},
+		"ec2-AuthorizeSecurityGroupEgress-recsys-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0ccc0000000000001"}
+		}},
+		"ec2-RevokeSecurityGroupEgress-fraud-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0aaa0000000000001"}
+		}},
+		"ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0aaa0000000000009"}
+		}},
+		"ec2-ModifySecurityGroupRules-churn-egress-narrowed-to-postgres.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0bbb0000000000001", RuleIDs: []string{"sgr-006da0f0d8b79a2b1"}}
+		}},
+		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.DeleteFlowLogs = &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ccc0000000000001"}}
+		}},
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 443, 443
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true,
+				Protocol: "6", RuleAction: "deny", CIDR: "52.216.0.0/15", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true}
+		}},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 1024, 65535
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0ddd0000000000001", RuleNumber: 140,
+				Protocol: "6", RuleAction: "allow", CIDR: "0.0.0.0/0", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0bbb0000000000002",
+				AssociationID: "aclassoc-08f830b34bba886ee", NewAssociationID: "aclassoc-0c1d2e3f4a5b6c7d8"}
+		}},
+		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json": {mlEngineer, func(c *cloudtrail.Call) {
+			two, hundred := 2, 100
+			c.ScalableTarget = &cloudtrail.RegisterScalableTarget{ServiceNamespace: "sagemaker", ResourceID: "endpoint/churn-endpoint/variant/AllTraffic",
+				ScalableDimension: "sagemaker:variant:DesiredInstanceCount", MinCapacity: &two, MaxCapacity: &hundred, Service: "application-autoscaling"}
+		}},
+		"sagemaker-UpdateEndpointWeightsAndCapacities-churn-scale-out-130.json": {mlEngineer, func(c *cloudtrail.Call) {
+			n := 130
+			c.EndpointCapacity = &cloudtrail.EndpointCapacity{EndpointName: "churn-endpoint",
+				EndpointARN: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-endpoint",
+				Variants:    []cloudtrail.VariantCapacity{{VariantName: "AllTraffic", DesiredInstanceCount: &n}}}
 		}},
 	}
 
@@ -151,8 +227,11 @@ func TestDemoEvents(t *testing.T) {
 				Kind: kindNamed(detail.EventName), EnvelopeID: ev.ID, EventID: detail.EventID, Name: detail.EventName,
 				Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-east-1", Time: at(detail.EventTime), Actor: tc.actor,
 			}
-			if ev.Source == "aws.sagemaker" {
+			switch ev.Source {
+			case "aws.sagemaker":
 				want.Source = cloudtrail.SourceSageMaker
+			case "aws.autoscaling":
+				want.Source = cloudtrail.SourceAutoScaling
 			}
 			tc.set(&want)
 			sameCall(t, got, want)
@@ -170,6 +249,11 @@ func TestDemoEvents(t *testing.T) {
 		}
 	}
 	for k := cloudtrail.KindCreateModel; k.String() != "Unknown"; k++ {
+		if !kinds[k] {
+			t.Errorf("no demo event for %v", k)
+		}
+	}
+	for _, k := range cloudtrail.DriftKinds() {
 		if !kinds[k] {
 			t.Errorf("no demo event for %v", k)
 		}

@@ -25,6 +25,9 @@ type Config struct {
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
 	StateTable        string      // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
+	// Health names what the health self-check looks at (VPCGUARD_RULES,
+	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
+	Health Health
 }
 
 // tableName is a DynamoDB table name.
@@ -116,6 +119,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			cfg.RoleARNs = append(cfg.RoleARNs, arn)
 		}
 	}
+	cfg.Health = healthFromEnv(getenv, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -96,6 +97,39 @@ func TestStateTable(t *testing.T) {
 		_, err := FromEnv(env(map[string]string{"VPCGUARD_STATE_TABLE": bad}))
 		if err == nil || !strings.Contains(err.Error(), "VPCGUARD_STATE_TABLE") {
 			t.Errorf("%q: %v, want an error naming VPCGUARD_STATE_TABLE", bad, err)
+		}
+	}
+}
+
+func TestHealthVariables(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,",
+		EnvFunctions: "VpcGuard-modelguard-fn,VpcGuard-sweep-fn",
+		EnvDLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Health{
+		Rules:     []RuleRef{{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}, {Name: "VpcGuard-sweep"}},
+		Functions: []string{"VpcGuard-modelguard-fn", "VpcGuard-sweep-fn"},
+		DLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}
+	if !reflect.DeepEqual(cfg.Health, want) {
+		t.Errorf("health = %+v\nwant %+v", cfg.Health, want)
+	}
+
+	_, err = FromEnv(env(map[string]string{
+		EnvRules:     "ok=fine,bad rule=x,r=fn:alias",
+		EnvFunctions: "fine,arn:aws:lambda:us-east-1:111122223333:function:x",
+		EnvDLQURL:    "vpcguard-dlq",
+	}))
+	if err == nil {
+		t.Fatal("bad health variables accepted")
+	}
+	for _, want := range []string{`VPCGUARD_RULES="bad rule=x"`, `VPCGUARD_RULES="r=fn:alias"`, `VPCGUARD_FUNCTIONS="arn:aws:lambda`, `VPCGUARD_DLQ_URL="vpcguard-dlq"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
 		}
 	}
 }

@@ -211,6 +211,15 @@ func message(r *report.Result, id string) string {
 	return "(absent)"
 }
 
+func remediation(r *report.Result, id string) string {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Remediation
+		}
+	}
+	return "(absent)"
+}
+
 // wantActions compares the actions as "id:status" items, in order.
 func wantActions(t *testing.T, r *report.Result, want ...string) {
 	t.Helper()

@@ -171,7 +171,7 @@ func TestModelUpkeep(t *testing.T) {
 		t.Errorf("placement = %q", res.Placement)
 	}
 	e, found, err := idx.Model(ctx, "fraud-detector-v3")
-	if err != nil || !found || e.VPCID != "vpc-0a1b2c3d4e5f60001" || e.Created.IsZero() || len(e.ArtifactObjects) != 1 {
+	if err != nil || !found || e.VPCID != "vpc-0a1b2c3d4e5f60001" || e.Created.IsZero() || len(e.Artifacts) != 1 {
 		t.Fatalf("indexed entry = %+v, %v, %v", e, found, err)
 	}
 	describes := srv.Calls("sagemaker:DescribeModel")

@@ -81,7 +81,7 @@ func (g *Gatherer) Models(ctx context.Context, reqs []ModelRequest) *Snapshot {
 // each with the instance count its variants give it. A config has no
 // endpoint yet, so no autoscaling: the variants' InitialInstanceCount.
 func (g *Gatherer) EndpointConfig(ctx context.Context, name string) *Snapshot {
-	return g.endpointConfig(ctx, name, "")
+	return g.endpointConfigCounted(ctx, name, "", nil)
 }
 
 // Endpoint gathers the state behind an endpoint: its endpoint config (read
@@ -98,7 +98,7 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 		}
 		configName = aws.ToString(out.EndpointConfigName)
 	}
-	s := g.endpointConfig(ctx, configName, endpointName)
+	s := g.endpointConfigCounted(ctx, configName, endpointName, nil)
 	if s.Endpoint != nil {
 		s.Endpoint.Name = endpointName
 	}
@@ -108,10 +108,12 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 	return s
 }
 
-// endpointConfig gathers the models of config; when endpoint is set, the
-// autoscaling maxima of its variants are read beside the models (one
-// DescribeScalableTargets, no extra round trip).
-func (g *Gatherer) endpointConfig(ctx context.Context, config, endpoint string) *Snapshot {
+// endpointConfigCounted gathers the models of config; when endpoint is set,
+// the autoscaling maxima of its variants are read beside the models (one
+// DescribeScalableTargets, no extra round trip). desired, when it names a
+// variant, replaces that variant's initial instance count (the endpoint's
+// current desired count).
+func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint string, desired map[string]int) *Snapshot {
 	s := g.newSnapshot()
 	variants, err := g.configVariants(ctx, config)
 	if err != nil {
@@ -124,6 +126,11 @@ func (g *Gatherer) endpointConfig(ctx context.Context, config, endpoint string) 
 			use.Models = appendNew(use.Models, v.model)
 		}
 		s.Endpoint = use
+	}
+	for i, v := range variants {
+		if n, ok := desired[v.variant]; ok {
+			variants[i].initial, variants[i].countFrom = n, "desired"
+		}
 	}
 	var scaling *variantScaling
 	var wg sync.WaitGroup
@@ -317,6 +324,14 @@ func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
 type variantUse struct {
 	variant, model string
 	initial        int
+	countFrom      string // what initial is: "" for the config's initial count, "desired" for the endpoint's current one
+}
+
+func (v variantUse) countName() string {
+	if v.countFrom == "" {
+		return "initial"
+	}
+	return v.countFrom
 }
 
 // configVariants reads an endpoint config's variants: each one's model and
@@ -391,6 +406,7 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 		names   []string // variant names
 		parts   []string // each variant's count and where it comes from
 		autoMax bool     // some variant is counted with its autoscaling max
+		desired bool     // some variant is counted with the endpoint's desired count
 	}
 	var uses []*use
 	for _, v := range vs {
@@ -400,13 +416,14 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 			i = len(uses) - 1
 		}
 		u := uses[i]
-		n, part := v.initial, fmt.Sprintf("variant %s: %d, initial", v.variant, v.initial)
+		n, part := v.initial, fmt.Sprintf("variant %s: %d, %s", v.variant, v.initial, v.countName())
 		if scaling != nil {
 			if m, ok := scaling.max[v.variant]; ok && m > v.initial {
-				n, part, u.autoMax = m, fmt.Sprintf("autoscaling max of variant %s: %d, initial %d", v.variant, m, v.initial), true
+				n, part, u.autoMax = m, fmt.Sprintf("autoscaling max of variant %s: %d, %s %d", v.variant, m, v.countName(), v.initial), true
 			}
 		}
 		u.req.Instances += n
+		u.desired = u.desired || v.countFrom != ""
 		u.names = append(u.names, v.variant)
 		u.parts = append(u.parts, part)
 	}
@@ -418,8 +435,15 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 			r.InstancesFrom = fmt.Sprintf("endpoint %s, config %s: %s", scaling.endpoint, config, strings.Join(u.parts, "; "))
 		default:
 			r.InstancesFrom = fmt.Sprintf("endpoint config %s variant %s", config, strings.Join(u.names, ", "))
+			if u.desired {
+				r.InstancesFrom = fmt.Sprintf("endpoint config %s: %s", config, strings.Join(u.parts, "; "))
+			}
 			if scaling != nil && scaling.err != nil {
-				r.InstancesFrom += "; the autoscaling max could not be read, so the initial count is used (" + scaling.err.Error() + ")"
+				what := "initial"
+				if u.desired {
+					what = "desired"
+				}
+				r.InstancesFrom += "; the autoscaling max could not be read, so the " + what + " count is used (" + scaling.err.Error() + ")"
 			}
 		}
 		reqs = append(reqs, r)
@@ -445,7 +469,8 @@ func (g *Gatherer) gatherSubnetsAndGroups(ctx context.Context, s *Snapshot, with
 	var mu sync.Mutex
 	wg.Go(func() { s.Subnets = g.subnets(ctx, subnets) })
 	wg.Go(func() { s.SecurityGroups = g.securityGroups(ctx, groups) })
-	wg.Go(func() { s.S3PrefixList = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.S3PrefixList, s.S3CIDRs = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.SubnetACLs = g.subnetACLs(ctx, subnets) })
 	if withRolesAndBuckets {
 		wg.Go(func() {
 			fanOut(ctx, g.concurrency(), len(roles), func(ctx context.Context, i int) {
@@ -515,17 +540,76 @@ func (g *Gatherer) securityGroups(ctx context.Context, ids []string) Fact[map[st
 	return Known(out)
 }
 
-func (g *Gatherer) s3PrefixList(ctx context.Context) Fact[string] {
+// s3PrefixList reads the region's S3 prefix list: its id and its CIDRs,
+// from the one DescribePrefixLists that answers both (the AWS-managed list
+// holds the same CIDRs as GetManagedPrefixListEntries of it, without a
+// second, sequential call).
+func (g *Gatherer) s3PrefixList(ctx context.Context) (Fact[string], Fact[[]string]) {
 	out, err := g.EC2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{S3ServiceName(g.Region)}}},
 	})
 	if err != nil {
-		return Failed[string](fmt.Errorf("describe prefix lists: %w", err))
+		err = fmt.Errorf("describe prefix lists: %w", err)
+		return Failed[string](err), Failed[[]string](err)
 	}
 	if len(out.PrefixLists) == 0 {
-		return Failed[string](fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region)))
+		err := fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region))
+		return Failed[string](err), Failed[[]string](err)
 	}
-	return Known(aws.ToString(out.PrefixLists[0].PrefixListId))
+	pl := out.PrefixLists[0]
+	id := aws.ToString(pl.PrefixListId)
+	if len(pl.Cidrs) == 0 {
+		return Known(id), Failed[[]string](fmt.Errorf("describe prefix lists: %s lists no CIDR", id))
+	}
+	return Known(id), Known(pl.Cidrs)
+}
+
+// subnetACLs reads the network ACLs associated with subnets, by subnet.
+func (g *Gatherer) subnetACLs(ctx context.Context, subnets []string) Fact[map[string]NetworkACL] {
+	out := map[string]NetworkACL{}
+	err := eachChunk(subnets, 200, func(chunk []string) error {
+		p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: chunk}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("describe network acls of subnets: %w", err)
+			}
+			for _, raw := range page.NetworkAcls {
+				a := networkACLFrom(raw)
+				for _, id := range a.SubnetIDs {
+					if slices.Contains(chunk, id) {
+						out[id] = a
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Failed[map[string]NetworkACL](err)
+	}
+	return Known(out)
+}
+
+// defaultACL reads the default network ACL of a VPC.
+func (g *Gatherer) defaultACL(ctx context.Context, vpc string) Fact[NetworkACL] {
+	p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("default"), Values: []string{"true"}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[NetworkACL](fmt.Errorf("describe the default network acl of %s: %w", vpc, err))
+		}
+		for _, raw := range page.NetworkAcls {
+			if a := networkACLFrom(raw); a.Default && a.VPCID == vpc {
+				return Known(a)
+			}
+		}
+	}
+	return Failed[NetworkACL](fmt.Errorf("%s has no default network ACL", vpc))
 }
 
 func (g *Gatherer) rolePermissions(ctx context.Context, role string) Fact[RolePermissions] {
@@ -581,6 +665,7 @@ func (g *Gatherer) gatherVPCs(ctx context.Context, s *Snapshot, ids []string) {
 			func(ctx context.Context) { v.Endpoints = g.endpoints(ctx, v.ID) },
 			func(ctx context.Context) { v.FlowLogs = g.flowLogs(ctx, v.ID) },
 			func(ctx context.Context) { v.NATGateways = g.natGateways(ctx, v.ID) },
+			func(ctx context.Context) { v.DefaultACL = g.defaultACL(ctx, v.ID) },
 		)
 	}
 	fanOut(ctx, max(g.concurrency(), 8), len(tasks), func(ctx context.Context, i int) { tasks[i](ctx) })

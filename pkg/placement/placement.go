@@ -109,15 +109,17 @@ type Entry struct {
 	SecurityGroupIDs []string  `dynamodbav:"securityGroups,omitempty"`
 	ExecutionRoleARN string    `dynamodbav:"role,omitempty"`
 	ArtifactBuckets  []string  `dynamodbav:"buckets,omitempty"`
-	ArtifactObjects  []string  `dynamodbav:"objects,omitempty"`
-	Indexed          time.Time `dynamodbav:"indexed"` // when this entry was written
+	// Artifacts are the model data objects (and prefixes) of the
+	// containers, as inventory reads them from DescribeModel.
+	Artifacts []inventory.Artifact `dynamodbav:"artifacts,omitempty"`
+	Indexed   time.Time            `dynamodbav:"indexed"` // when this entry was written
 }
 
 // Model is the entry as the gatherer's model, marked Indexed (tags unread).
 func (e Entry) Model() inventory.Model {
 	m := inventory.Model{
 		Name: e.Name, ARN: e.ARN, ExecutionRoleARN: e.ExecutionRoleARN, Created: e.Created,
-		ArtifactBuckets: e.ArtifactBuckets, ArtifactObjects: e.ArtifactObjects, Indexed: true,
+		ArtifactBuckets: e.ArtifactBuckets, Artifacts: e.Artifacts, Indexed: true,
 	}
 	if e.VPCID != "" || len(e.SubnetIDs) > 0 {
 		m.VPCConfig = &inventory.VPCConfig{SubnetIDs: e.SubnetIDs, SecurityGroupIDs: e.SecurityGroupIDs}

@@ -36,7 +36,7 @@ func snapshot(models ...inventory.Model) *inventory.Snapshot {
 func model(name string, created time.Time, sg string, subnets ...string) inventory.Model {
 	m := inventory.Model{Name: name, ARN: "arn:aws:sagemaker:us-east-1:111122223333:model/" + name, Created: created,
 		ExecutionRoleARN: "arn:aws:iam::111122223333:role/exec", ArtifactBuckets: []string{"bucket"},
-		ArtifactObjects: []string{"s3://bucket/" + name + "/model.tar.gz"}}
+		Artifacts: []inventory.Artifact{{Field: "ModelDataUrl", URI: "s3://bucket/" + name + "/model.tar.gz", Bucket: "bucket", Key: name + "/model.tar.gz"}}}
 	if len(subnets) > 0 {
 		m.VPCConfig = &inventory.VPCConfig{SubnetIDs: subnets, SecurityGroupIDs: []string{sg}}
 	}
@@ -120,7 +120,7 @@ func TestModelsPlaced(t *testing.T) {
 		got, _ := p.ModelsPlaced(ctx, inventory.PlacementQuery{SubnetIDs: []string{"subnet-a1"}})
 		m := got[0]
 		if !m.Indexed || m.Tags != nil || !m.Created.Equal(t0) || m.ARN != fraud.ARN || !slices.Equal(m.VPCConfig.SubnetIDs, fraud.VPCConfig.SubnetIDs) ||
-			!slices.Equal(m.ArtifactObjects, fraud.ArtifactObjects) || m.ExecutionRoleARN != fraud.ExecutionRoleARN {
+			!slices.Equal(m.Artifacts, fraud.Artifacts) || m.ExecutionRoleARN != fraud.ExecutionRoleARN {
 			t.Errorf("model from the index = %+v, want %+v marked Indexed without tags", m, fraud)
 		}
 		// Indexing the same models again writes nothing.

@@ -18,7 +18,7 @@ import (
 func (p *Scope) EntryOf(s *inventory.Snapshot, m inventory.Model) (Entry, bool) {
 	e := Entry{
 		Account: p.account, Region: p.region, Name: m.Name, ARN: m.ARN, Created: m.Created.UTC(),
-		ExecutionRoleARN: m.ExecutionRoleARN, ArtifactBuckets: m.ArtifactBuckets, ArtifactObjects: m.ArtifactObjects,
+		ExecutionRoleARN: m.ExecutionRoleARN, ArtifactBuckets: m.ArtifactBuckets, Artifacts: m.Artifacts,
 		Indexed: p.x.now().UTC(),
 	}
 	if m.VPCConfig != nil {

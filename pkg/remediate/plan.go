@@ -425,7 +425,8 @@ func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, 
 			needsDeny = true
 		}
 	}
-	lockedOut := !policy.AllowsAnything(doc)
+	remaining := policy.RemainingAllow(doc, p.opts.Partition)
+	lockedOut := !remaining.Allows && !remaining.Undecided
 	switch {
 	case lockedOut && p.failing[checks.S3EndpointPolicyAllows]:
 		s.Check = checks.S3EndpointPolicyAllows
@@ -443,6 +444,9 @@ func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, 
 		return refuse(m.Refused)
 	case !m.Changed:
 		return s, false
+	}
+	if why := p.deniesOwnArtifact(g, doc, m); why != "" {
+		return refuse(why)
 	}
 	s.NewPolicy, s.Diff = m.Policy, m.Diff
 	s.Before = map[string]any{"vpc_endpoint_id": e.ID, "route_table_ids": sortedCopy(e.RouteTableIDs),
@@ -463,6 +467,31 @@ func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, 
 		s.Models = appendNew(s.Models, mod.Name)
 	}
 	return s, true
+}
+
+// deniesOwnArtifact says why the merged policy must not be written when
+// it would take away an artifact a model of g can read today (a bucket of
+// the model's own named like a repository, say al2023-repos-us-east-1-team),
+// or returns "".
+func (p *planner) deniesOwnArtifact(g inventory.VPCGroup, before *policy.Document, m policy.MergeResult) string {
+	after, err := policy.Parse(m.Policy)
+	if err != nil {
+		return fmt.Sprintf("the merged policy does not read back (%v)", err)
+	}
+	var lost []string
+	for _, mod := range g.Models {
+		for _, a := range mod.Artifacts {
+			req := policy.Request{Action: "s3:GetObject", Resource: a.ObjectARN(p.opts.Partition)}
+			if policy.Evaluate(before, req).Decision == policy.Allowed && policy.Evaluate(after, req).Decision != policy.Allowed {
+				lost = append(lost, fmt.Sprintf("model %s's %s", mod.Name, a.URI))
+			}
+		}
+	}
+	if len(lost) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the Amazon Linux repository Deny would also deny %s, which the model reads today; vpcguard never locks a model out of its own artifacts: move them to a bucket the repository patterns do not match, or add a narrower Deny by hand",
+		strings.Join(lost, ", "))
 }
 
 // exemptModelVia names an exempt model of g whose subnets route S3 through

@@ -757,3 +757,26 @@ func TestClientToken(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRefusesToDenyOwnArtifact: a model whose artifacts live in a
+// bucket the repository patterns match (al2023-repos-us-east-1-* is a name
+// any account can take) would be locked out by the Deny; add-al-repo-deny
+// refuses and says which artifact.
+func TestPlanRefusesToDenyOwnArtifact(t *testing.T) {
+	s := newSnap()
+	addEndpoint(s, "vpce-1", policy.DefaultEndpointPolicy, "rtb-a", "rtb-c", "rtb-main")
+	s.Models[1].Artifacts = []inventory.Artifact{{Field: "ModelDataUrl", URI: "s3://al2023-repos-us-east-1-ml-team/m2/model.tar.gz",
+		Bucket: "al2023-repos-us-east-1-ml-team", Key: "m2/model.tar.gz"}}
+	steps := plan(s)
+	if len(steps) != 1 || steps[0].Action != report.ActionAddALRepoDeny || steps[0].Modify != nil {
+		t.Fatalf("steps %q", summary(steps))
+	}
+	if why := steps[0].Refused; !strings.Contains(why, "model m2's s3://al2023-repos-us-east-1-ml-team/m2/model.tar.gz") || !strings.Contains(why, "never locks a model out of its own artifacts") {
+		t.Errorf("refusal: %s", why)
+	}
+	// An artifact outside the repository patterns does not stop the merge.
+	s.Models[1].Artifacts[0].Bucket, s.Models[1].Artifacts[0].URI = "ml-artifacts", "s3://ml-artifacts/m2/model.tar.gz"
+	if steps := plan(s); len(steps) != 1 || steps[0].Modify == nil {
+		t.Fatalf("an unrelated artifact blocks the merge: %q %s", summary(steps), steps[0].Refused)
+	}
+}
