@@ -18,6 +18,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/health"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -83,12 +84,23 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if _, isFile := store.(FileStore); isFile && !env.Local {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
+	rem := remediate.New(clients.EC2, cfg, log)
+	ledgerStore, where, err := app.OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+	if ledgerStore != nil {
+		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
+		log.Debug("ledger", "where", where)
+	}
 	s := &Sweeper{
 		Gatherer:   clients.Gatherer(),
 		Config:     cfg,
 		Options:    opts,
 		Store:      store,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
+		Index:      clients.Index(cfg.StateTable),
 		Calls:      calls,
 		Log:        log,
 		Health: &health.Checker{

@@ -152,7 +152,7 @@ func New(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Un
 	if err != nil {
 		return nil, ledger.UndoCommand{}, err
 	}
-	store, where, err := app.OpenLedger(cfg)
+	store, where, err := app.OpenLedger(cfg, clients)
 	if err != nil {
 		return nil, ledger.UndoCommand{}, err
 	}
