@@ -39,6 +39,9 @@ type FunctionSpec struct {
 	// reserved concurrency, which fails to deploy in accounts whose
 	// concurrency limit is the default 10.
 	KeepsState bool
+	// ChecksHealth: the function runs the health self-check (pkg/health)
+	// on the stack's own rules, functions, topic and dead-letter queue.
+	ChecksHealth bool
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -83,7 +86,8 @@ var functionSpecs = map[string]FunctionSpec{
 	"sweep": {
 		Trigger: Trigger{Scheduled: true},
 		Memory:  256, Timeout: 15 * time.Minute,
-		KeepsState: true,
+		KeepsState:   true,
+		ChecksHealth: true,
 	},
 }
 

@@ -48,7 +48,8 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
 				"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
 				"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
-				"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max).",
+				"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max); for the sweep's health " +
+				"self-check, cloudtrail:DescribeTrails and cloudwatch:GetMetricStatistics (the functions' Lambda metrics).",
 			appliesTo: []string{"Resource::*"},
 		},
 		{

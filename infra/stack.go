@@ -127,6 +127,20 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
 			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)
 	}
+	// The health self-check reads the stack's own rules, functions, topic
+	// and dead-letter queue (health.go).
+	for _, spec := range props.Functions {
+		if !spec.ChecksHealth {
+			continue
+		}
+		for k, v := range s.healthEnv(props.Functions) {
+			s.Functions[spec.Name].AddEnvironment(jsii.String(k), v, nil)
+		}
+		for _, st := range healthStatements(s.Stack, props.Functions, s.Topic, s.DLQ) {
+			s.Roles[spec.Name].AddToPrincipalPolicy(st)
+		}
+		suppress(s.Roles[spec.Name], true, healthSuppressions()...)
+	}
 	// The key policy names the function roles: only they (and the account's
 	// administrators, through the default statement) may use the key, and
 	// only through SNS. The roles are named in a condition, not as
@@ -214,6 +228,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	}
 
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
+		FunctionName:          jsii.String(functionName(s.Stack, spec.Name)),
 		Description:           jsii.String("vpcguard " + spec.Name),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
@@ -238,7 +253,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(maxEventAgeHrs)),
 	})
 	for i, tr := range spec.Triggers() {
-		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}}
+		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}, RuleName: jsii.String(ruleName(s.Stack, spec.Name, i, tr))}
 		if tr.Scheduled {
 			ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
 			ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))

@@ -84,6 +84,12 @@ func TestFunctionProperties(t *testing.T) {
 				"s3://", map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateBucket)}, "/" + sweepStateKey,
 			}}}
 		}
+		if spec.ChecksHealth {
+			env["VPCGUARD_RULES"] = healthRulesEnv(specs)
+			env["VPCGUARD_FUNCTIONS"] = healthFunctionsEnv(specs)
+			env["VPCGUARD_DLQ_URL"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.DLQ)}
+		}
+		want["FunctionName"] = stackName + "-" + name
 		noPanic(t, name, func() {
 			s.template.HasResource(jsii.String("AWS::Lambda::Function"), &map[string]interface{}{"Properties": want})
 			s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), &map[string]interface{}{

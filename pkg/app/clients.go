@@ -36,6 +36,9 @@ type Clients struct {
 	Events    *eventbridge.Client
 	// AutoScaling reads the endpoint variants' autoscaling limits.
 	AutoScaling *applicationautoscaling.Client
+	// Config is the configuration the clients were built from, for the
+	// clients only one function needs (the sweep's health readers).
+	Config aws.Config
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -79,6 +82,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		SNS:         sns.NewFromConfig(cfg),
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		Config:      cfg,
 	}, nil
 }
 

@@ -230,7 +230,7 @@ func throttleError(service string) *apiError {
 	switch service {
 	case "ec2":
 		return &apiError{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", throttle: true}
-	case "sagemaker", "events", "application-autoscaling":
+	case "sagemaker", "events", "application-autoscaling", "cloudtrail":
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
@@ -250,7 +250,7 @@ func (s *Server) accessDenied(c *call) *apiError {
 	switch c.svc.name {
 	case "ec2":
 		return &apiError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + msg}
-	case "sagemaker", "events", "application-autoscaling", "dynamodb":
+	case "sagemaker", "events", "application-autoscaling", "dynamodb", "cloudtrail":
 		return &apiError{Status: 400, Code: "AccessDeniedException", Message: msg}
 	case "s3":
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}

@@ -65,6 +65,14 @@ type Scenario struct {
 	// DynamoDBTables are the DynamoDB tables (the state table).
 	DynamoDBTables []DynamoDBTable `json:"dynamodbTables,omitempty"`
 
+	// Trails, Rules, Queues and Metrics serve the reads of vpcguard's
+	// health self-check (health.go): CloudTrail, EventBridge, SQS and
+	// CloudWatch; topics carry their subscriptions.
+	Trails  []Trail     `json:"trails,omitempty"`
+	Rules   []EventRule `json:"rules,omitempty"`
+	Queues  []Queue     `json:"queues,omitempty"`
+	Metrics []Metric    `json:"metrics,omitempty"`
+
 	// Faults are injected per operation key: "ec2:DescribeRouteTables",
 	// "sagemaker:*" (a whole service) or "*" (everything).
 	Faults map[string]Fault `json:"faults,omitempty"`
@@ -359,6 +367,8 @@ type Bucket struct {
 type Topic struct {
 	Name string `json:"name,omitempty"`
 	ARN  string `json:"arn,omitempty"`
+	// Subscriptions are what ListSubscriptionsByTopic lists.
+	Subscriptions []Subscription `json:"subscriptions,omitempty"`
 }
 
 // Policy is a policy document kept as text. In JSON it may be written as a

@@ -217,6 +217,7 @@ const (
 	protoQuery                 // AWS query, XML with <OpResult>
 	protoJSON                  // awsJson1_1
 	protoS3                    // REST XML
+	protoCBOR                  // Smithy RPC v2 CBOR (cloudwatch.go)
 )
 
 type handler func(s *Server, c *call) (any, *apiError)
@@ -247,6 +248,10 @@ func init() {
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
 		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
 		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", regional: true, ops: dynamoDBOps},
+		// The health check's reads (health.go); CloudWatch signs as monitoring.
+		"cloudtrail": {name: "cloudtrail", proto: protoJSON, target: "CloudTrail_20131101", regional: true, ops: cloudTrailOps},
+		"sqs":        {name: "sqs", proto: protoJSON, target: "AmazonSQS", jsonVersion: "1.0", regional: true, ops: sqsOps},
+		"monitoring": {name: "cloudwatch", proto: protoCBOR, target: cloudWatchService, jsonVersion: "1.0", regional: true, ops: cloudWatchOps},
 	}
 }
 
@@ -293,6 +298,9 @@ type apiError struct {
 	Message  string
 	throttle bool
 	extra    map[string]string // S3: extra elements (BucketName)
+	// queryError is the X-Amzn-Query-Error header of the services that
+	// were on the query protocol (SQS, CloudWatch): "Code;Sender".
+	queryError string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -330,6 +338,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.proto = guessProtocol(r, body)
 	if c.svc != nil {
 		c.proto = c.svc.proto
+		if c.proto == protoCBOR && r.Header.Get("X-Amz-Target") != "" {
+			c.proto = protoJSON // CloudWatch speaks awsJson1_0 too (botocore 1.43's choice)
+		}
 	}
 	if aerr != nil {
 		if svcName == "s3" && aerr.Code == "IncompleteSignature" {
@@ -380,9 +391,13 @@ func (s *Server) route(c *call) *apiError {
 			return errorf(400, "InvalidAction", "The action %s is not valid for this web service.", c.op)
 		}
 	case protoJSON:
+		// <target>.<Op>; botocore writes some targets as the full shape id
+		// (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>).
 		target := c.r.Header.Get("X-Amz-Target")
-		c.op = strings.TrimPrefix(target, c.svc.target+".")
-		if target == "" || c.op == target {
+		i := strings.LastIndex(target, ".")
+		prefix := target[:max(i, 0)]
+		c.op = target[i+1:]
+		if target == "" || i < 0 || (prefix != c.svc.target && !strings.HasSuffix(prefix, "."+c.svc.target)) {
 			c.op = "Unknown"
 			return errorf(400, "UnknownOperationException", "Missing or unknown X-Amz-Target %q", target)
 		}
@@ -391,6 +406,18 @@ func (s *Server) route(c *call) *apiError {
 		}
 	case protoS3:
 		return s.routeS3(c)
+	case protoCBOR:
+		// POST /service/<Service>/operation/<Op>
+		path := c.r.URL.Path
+		i := strings.LastIndex(path, "/operation/")
+		if i < 0 || !strings.HasSuffix(path[:i], "/service/"+c.svc.target) || c.r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" {
+			c.op = "Unknown"
+			return errorf(404, "UnknownOperationException", "want POST /service/%s/operation/<Op> with Smithy-Protocol: rpc-v2-cbor, got %s %s", c.svc.target, c.r.Method, path)
+		}
+		c.op = path[i+len("/operation/"):]
+		if _, ok := c.svc.ops[c.op]; !ok {
+			return errorf(404, "UnknownOperationException", "awssim does not simulate %s", c.op)
+		}
 	}
 	return nil
 }
@@ -687,6 +714,15 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 			return
 		}
 		h.Set("Content-Type", c.jsonContentType())
+	case protoCBOR:
+		b, err := cborEncode(v)
+		if err != nil {
+			s.renderError(c, errorf(500, "InternalFailure", "awssim: rendering %s: %v", c.op, err))
+			return
+		}
+		buf.Write(b)
+		h.Set("Content-Type", "application/cbor")
+		h.Set("Smithy-Protocol", "rpc-v2-cbor")
 	case protoS3:
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
@@ -752,8 +788,19 @@ func (s *Server) renderError(c *call, e *apiError) {
 		h.Set("Content-Type", "text/xml")
 	case protoJSON:
 		h.Set("X-Amzn-ErrorType", e.Code)
+		if e.queryError != "" {
+			h.Set("X-Amzn-Query-Error", e.queryError)
+		}
 		json.NewEncoder(&buf).Encode(map[string]string{"__type": e.Code, "message": e.Message})
 		h.Set("Content-Type", c.jsonContentType())
+	case protoCBOR:
+		if e.queryError != "" {
+			h.Set("X-Amzn-Query-Error", e.queryError)
+		}
+		b, _ := cborEncode(map[string]any{"__type": e.Code, "message": e.Message})
+		buf.Write(b)
+		h.Set("Content-Type", "application/cbor")
+		h.Set("Smithy-Protocol", "rpc-v2-cbor")
 	case protoS3:
 		buf.WriteString(xmlHeader)
 		buf.WriteString("<Error><Code>")

@@ -75,6 +75,8 @@ type state struct {
 	topics  map[string]bool               // ARNs
 	buses   map[string]bool               // empty: any bus
 
+	health healthState // trails, rules, subscriptions, queues, metrics
+
 	// Mutable bookkeeping.
 	idempotency map[string]*idemEntry // CreateVpcEndpoint ClientToken → result
 	ruleIDs     map[string]string     // security group rule → the id it kept through ModifySecurityGroupRules
@@ -218,6 +220,7 @@ func buildState(in *Scenario) (*state, error) {
 	st.buildSageMaker(sc, v)
 	st.buildScalableTargets(sc, v)
 	st.buildDynamoDB(sc, v)
+	st.buildHealth(sc, v)
 	for key, f := range sc.Faults {
 		if err := validateFault(key, f); err != nil {
 			v.add("%v", err)
@@ -910,14 +913,12 @@ func (st *state) buildOthers(sc *Scenario, v *validation) {
 		}
 	}
 	for _, t := range sc.Topics {
-		arn := t.ARN
-		if arn == "" {
-			if t.Name == "" {
-				v.add("a topic has neither name nor arn")
-				continue
-			}
-			arn = fmt.Sprintf("arn:%s:sns:%s:%s:%s", st.partition, st.region, st.account, t.Name)
-		} else if t.Name != "" && !strings.HasSuffix(arn, ":"+t.Name) {
+		if t.ARN == "" && t.Name == "" {
+			v.add("a topic has neither name nor arn")
+			continue
+		}
+		arn := st.topicARN(t)
+		if t.ARN != "" && t.Name != "" && !strings.HasSuffix(arn, ":"+t.Name) {
 			v.add("topic %q: arn %s does not end with the name", t.Name, arn)
 		}
 		if !strings.HasPrefix(arn, "arn:") || strings.Count(arn, ":") != 5 {

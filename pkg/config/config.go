@@ -23,6 +23,9 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+	// Health names what the health self-check looks at (VPCGUARD_RULES,
+	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
+	Health Health
 }
 
 // Defaults for unset variables.
@@ -103,6 +106,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			cfg.RoleARNs = append(cfg.RoleARNs, arn)
 		}
 	}
+	cfg.Health = healthFromEnv(getenv, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -80,6 +81,39 @@ func TestBadValuesAreReportedTogether(t *testing.T) {
 	for _, name := range []string{"VPCGUARD_MODE", "VPCGUARD_EXPECTED_INSTANCES", "VPCGUARD_REMEDIATIONS", "VPCGUARD_NOTIFY_COMPLIANT", "VPCGUARD_TOPIC_ARN", "VPCGUARD_EXEMPT_TAG", `VPCGUARD_ROLE_ARN="vpcguard-modelguard"`, `unknown action "delete-endpoint"`} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestHealthVariables(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,",
+		EnvFunctions: "VpcGuard-modelguard-fn,VpcGuard-sweep-fn",
+		EnvDLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Health{
+		Rules:     []RuleRef{{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}, {Name: "VpcGuard-sweep"}},
+		Functions: []string{"VpcGuard-modelguard-fn", "VpcGuard-sweep-fn"},
+		DLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}
+	if !reflect.DeepEqual(cfg.Health, want) {
+		t.Errorf("health = %+v\nwant %+v", cfg.Health, want)
+	}
+
+	_, err = FromEnv(env(map[string]string{
+		EnvRules:     "ok=fine,bad rule=x,r=fn:alias",
+		EnvFunctions: "fine,arn:aws:lambda:us-east-1:111122223333:function:x",
+		EnvDLQURL:    "vpcguard-dlq",
+	}))
+	if err == nil {
+		t.Fatal("bad health variables accepted")
+	}
+	for _, want := range []string{`VPCGUARD_RULES="bad rule=x"`, `VPCGUARD_RULES="r=fn:alias"`, `VPCGUARD_FUNCTIONS="arn:aws:lambda`, `VPCGUARD_DLQ_URL="vpcguard-dlq"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
 		}
 	}
 }

@@ -62,6 +62,31 @@ var (
 			report: []string{"create-s3-gateway-endpoint:planned"}, remediate: []string{"create-s3-gateway-endpoint:applied"}},
 		"ec2-ModifyVpcEndpoint-recsys-guide-deny-snippets-as-whole-policy.json": {fired: []string{checks.S3EndpointPolicyAllows},
 			report: []string{"add-al-repo-deny:skipped"}, remediate: []string{"add-al-repo-deny:skipped"}},
+
+		// Drift (issue 11), from 10:00. In report mode the fraud main table
+		// still lacks the S3 endpoint removed at 09:30; in remediate mode it
+		// was put back then, so only the move to the public table is repaired.
+		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}, remediate: []string{"associate-route-tables:applied"}},
+		"ec2-ReplaceRouteTableAssociation-fraud-second-subnet-to-public-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-ReplaceRoute-fraud-unused-table-no-model.json": {
+			skipped: "no SageMaker model uses a subnet that route table rtb-0aaa0000000000003 serves"},
+		"ec2-DisassociateRouteTable-fraud-subnet-falls-back-to-main-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-CreateRoute-churn-default-route-via-transit-gateway.json": {fired: []string{checks.OutboundAccess}},
+		"ec2-DeleteRoute-fraud-main-table-loses-nat.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-ModifyVpcAttribute-fraud-dns-hostnames-off.json":                 {fired: []string{checks.VPCDNS}},
+		"ec2-AssociateDhcpOptions-recsys-custom-dns-servers.json":             {fired: []string{checks.VPCDNS}},
+		"ec2-AuthorizeSecurityGroupEgress-recsys-https-to-s3.json":            {},
+		"ec2-RevokeSecurityGroupEgress-fraud-https-to-s3.json":                {fired: []string{checks.SecurityGroupEgressS3}},
+		"ec2-ModifySecurityGroupRules-churn-egress-narrowed-to-postgres.json": {fired: []string{checks.SecurityGroupEgressS3}},
+		"ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json": {
+			skipped: "no SageMaker model uses security group sg-0aaa0000000000009"},
+		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json":                           {fired: []string{checks.VPCFlowLogs}},
+		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json":        {},
+		"sagemaker-UpdateEndpointWeightsAndCapacities-churn-scale-out-130.json": {fired: []string{checks.SubnetIPCapacity}},
 		// An allow-list of other buckets locks fraud-detector-v3 out of its
 		// artifacts (in report mode its route table is still missing).
 		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {fired: []string{checks.S3EndpointRoutes, checks.S3EndpointPolicyAllows},
@@ -193,6 +218,13 @@ func TestDemoRemediate(t *testing.T) {
 			case "ec2-ModifyVpcEndpoint-fraud-replace-policy-drops-al-denies.json":
 				m, _ := policy.MergeALRepoDenies(ev.Call.ModifyVpcEndpoint.PolicyDocument, "aws", region)
 				if param(w, "PolicyDocument") != m.Policy || !m.Changed {
+					t.Errorf("ModifyVpcEndpoint %v", w.Params)
+				}
+			case "ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json":
+				if len(o.EnactWrites) != 1 || o.EnactWrites[0].Operation != "AssociateRouteTable" {
+					t.Errorf("enacted %v", e2e.WriteOps(o.EnactWrites))
+				}
+				if param(w, "VpcEndpointId") != "vpce-0aaa0000000000001" || !slices.Equal(strs(param(w, "AddRouteTableId")), []string{"rtb-0aaa0000000000002"}) {
 					t.Errorf("ModifyVpcEndpoint %v", w.Params)
 				}
 			case "ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json":

@@ -75,7 +75,7 @@ type Event struct {
 
 // Resource names the thing an event is about.
 type Resource struct {
-	Type string `json:"type"` // model | endpoint-config | endpoint | vpc-endpoint | account
+	Type string `json:"type"` // model | endpoint-config | endpoint | vpc-endpoint | account; for drift: vpc | subnet | route-table | route-table-association | security-group | flow-log | scalable-target
 	ID   string `json:"id"`   // name or id as AWS shows it
 }
 

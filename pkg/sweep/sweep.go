@@ -33,6 +33,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
@@ -75,6 +76,8 @@ type Sweeper struct {
 	// events to Config.EventBus; either is skipped when nil or unset.
 	SNS    SNSPublisher
 	Events notify.EventsPutter
+	// Health runs vpcguard's self-check beside the sweep; nil skips it.
+	Health HealthChecker
 	// Calls is the counter the clients report to (LoadOptions); optional.
 	Calls *Calls
 	Log   *slog.Logger
@@ -147,6 +150,18 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 
 	readCtx, cancelRead := b.readContext(ctx)
 	defer cancelRead()
+
+	// The self-check reads beside the sweep (CloudTrail, EventBridge, SNS,
+	// SQS, CloudWatch), read-only.
+	var healthReport *health.Report
+	healthDone := make(chan struct{})
+	go func() {
+		defer close(healthDone)
+		if s.Health != nil {
+			r := s.Health.Check(readCtx)
+			healthReport = &r
+		}
+	}()
 
 	// Models and endpoints, listed together; the endpoints' instance counts
 	// are needed only once the models are described.
@@ -283,9 +298,18 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		"remaining", sum.Coverage.ModelsRemaining, "vpcs", sum.VPCs, "findings", sum.Findings.Total,
 		"api_calls", sum.API.Total, "throttled", sum.API.Throttled, "elapsed_ms", sum.Elapsed)
 
+	<-healthDone
+	if healthReport != nil {
+		healthReport.Account = sum.Sweep.Account
+		sum.Health = healthReport
+	}
+
 	// Deliver: the events, the digest, then the state (a run whose digest
 	// was not delivered is repeated from the same cursor).
 	var errs []error
+	if err := s.sendHealth(ctx, log, sum); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.sendEvents(ctx, log, results, sum); err != nil {
 		errs = append(errs, err)
 	}

@@ -91,7 +91,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: e2e.Guards, Log: prefixed(d.out, "  ")})
+	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep"), Log: prefixed(d.out, "  ")})
 	if err != nil {
 		return d.fatal(err)
 	}
@@ -116,8 +116,9 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	d.printf("account  awssim scenario %q: account %s, %s, %s, %s, %s\n",
 		scenario, sc.Account, sc.Region, plural(len(sc.VPCs), "VPC"), plural(len(sc.Models), "model"), plural(len(sc.EndpointConfigs), "endpoint config"))
 	d.printf("sns      goaws topic %s, queue %s subscribed\n", sns.TopicARN, e2e.QueueName)
-	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint and\n", len(evs), rel(root, eventsDir))
-	d.printf("         DeleteVpcEndpoints are first enacted on the account, so it holds the state after the call\n")
+	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint,\n", len(evs), rel(root, eventsDir))
+	d.printf("         DeleteVpcEndpoints and the drift calls (route tables, routes, DNS, egress, flow logs,\n")
+	d.printf("         endpoint capacities) are first enacted on the account, so it holds the state after the call\n")
 	d.printf("emails   as they arrive in the queue (VPCGUARD_TOPIC_ARN is the topic; VPCGUARD_EVENT_BUS=vpcguard\n")
 	d.printf("         sends the findings to awssim's EventBridge); -emails=false prints the verdicts only\n")
 
@@ -154,6 +155,9 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	if ctx.Err() != nil {
 		return d.fatal(ctx.Err())
 	}
+
+	// Part 3: the health self-check (health.go).
+	d.health(ctx, runner, scenario)
 
 	d.summary()
 	missing := d.coverage()
@@ -431,7 +435,7 @@ func (d *demo) row(n int, o *e2e.Outcome, cat []checks.Definition) string {
 			acts = strings.Join(actionWords(o.Result), ", ")
 		}
 	}
-	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, name, clip(res, 26), cells, acts)
+	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, clip(name, 22), clip(res, 26), cells, acts)
 }
 
 // coverage prints which checks fired (status fail) and on which event
