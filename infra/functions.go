@@ -22,6 +22,9 @@ type Trigger struct {
 	// (and source aws.autoscaling) with EC2 Auto Scaling.
 	Service   string
 	Scheduled bool // invoked by the sweepSchedule rule instead
+	// Manual: invoked by people (aws lambda invoke, a console test event),
+	// never by a rule: the undo function.
+	Manual bool
 }
 
 // FunctionSpec is what the stack needs to know about one functions/<name>.
@@ -42,6 +45,11 @@ type FunctionSpec struct {
 	// ChecksHealth: the function runs the health self-check (pkg/health)
 	// on the stack's own rules, functions, topic and dead-letter queue.
 	ChecksHealth bool
+	// Undoes: the function takes repairs back. Its role holds exactly the
+	// reverse writes of the allowed repairs (and no repair, no notification),
+	// and every other function is told its name (VPCGUARD_UNDO_FUNCTION) for
+	// the undo command of each repair.
+	Undoes bool
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -89,10 +97,24 @@ var functionSpecs = map[string]FunctionSpec{
 		KeepsState:   true,
 		ChecksHealth: true,
 	},
+	// undo (issue #14) takes one repair back: a few reads, one write and
+	// its verification; the deletion of an endpoint first lists the models
+	// of its VPC (a full scan without the placement index).
+	"undo": {
+		Trigger: Trigger{Manual: true},
+		Memory:  128, Timeout: 60 * time.Second,
+		Undoes: true,
+	},
 }
 
-// Triggers are the function's triggers: Trigger, then More.
-func (s FunctionSpec) Triggers() []Trigger { return append([]Trigger{s.Trigger}, s.More...) }
+// Triggers are the function's triggers, each a rule: Trigger, then More;
+// none for a function people invoke.
+func (s FunctionSpec) Triggers() []Trigger {
+	if s.Trigger.Manual {
+		return nil
+	}
+	return append([]Trigger{s.Trigger}, s.More...)
+}
 
 // DiscoverFunctions lists every functions/<name> directory that holds a Go
 // main package, sorted, with its spec. A directory without a spec is an error.

@@ -19,8 +19,10 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
 )
 
 // Exit codes of local mode.
@@ -80,18 +82,67 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	// Tags decide exemptions, in the plan of report mode too; the extra
 	// call per model runs beside DescribeModel.
 	g.ModelTags = true
-	return &guard.Handler{
+	rem := remediate.New(clients.EC2, cfg, log)
+	h := &guard.Handler{
 		Config:     cfg,
 		Gatherer:   g,
 		Kinds:      kinds,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
 		Notifier: &notify.Notifier{
 			SNS: clients.SNS, Events: clients.Events,
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
 			Log: log,
 		},
 		Log: log,
-	}, nil
+	}
+	store, where, err := OpenLedger(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+	if store != nil {
+		rem.Ledger, rem.Locker, h.Progress = store, store, store
+		log.Debug("ledger", "where", where)
+	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, log)
+	}
+	return h, nil
+}
+
+// LedgerStore is everything vpcguard keeps about its own writes: the repair
+// ledger and holds, the per-VPC locks and each event's progress.
+type LedgerStore interface {
+	remediate.Ledger
+	remediate.Locker
+	guard.Progress
+	// What the undo function needs besides.
+	Get(ctx context.Context, ref ledger.Ref) (ledger.Entry, error)
+	AddHold(ctx context.Context, h ledger.Hold) error
+	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
+}
+
+// OpenLedger opens the ledger the configuration names: the JSON file of
+// VPCGUARD_LEDGER_FILE, or none (nil) when it is unset; where says which.
+func OpenLedger(cfg config.Config) (store LedgerStore, where string, err error) {
+	if cfg.LedgerFile == "" {
+		return nil, "none (VPCGUARD_LEDGER_FILE unset)", nil
+	}
+	f, err := ledger.OpenFile(cfg.LedgerFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("VPCGUARD_LEDGER_FILE: %w", err)
+	}
+	return f, "file " + f.Path, nil
+}
+
+// SecurityHubPublisher writes findings to the Security Hub of the
+// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
+func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
+	return &securityhub.Publisher{
+		Hubs:    securityhub.NewSingleAccount(c.Config),
+		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
+		Log:     log,
+	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"github.com/vpcguard/vpcguard/pkg/checks"
@@ -39,6 +40,8 @@ type Clients struct {
 	// Config is the configuration the clients were built from, for the
 	// clients only one function needs (the sweep's health readers).
 	Config aws.Config
+	// STS tells the undo function its account (GetCallerIdentity).
+	STS *sts.Client
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -83,6 +86,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
 		Config:      cfg,
+		STS:         sts.NewFromConfig(cfg),
 	}, nil
 }
 

@@ -36,6 +36,13 @@ type Notifier interface {
 	Notify(ctx context.Context, r report.Result) error
 }
 
+// FindingsWriter writes a result's findings to AWS Security Hub, as of
+// when the evaluation began, and says what it wrote;
+// *securityhub.Publisher is one.
+type FindingsWriter interface {
+	Publish(ctx context.Context, r report.Result, at time.Time) (*report.SecurityHubDelivery, error)
+}
+
 // Handler evaluates the events of some kinds.
 type Handler struct {
 	Config config.Config
@@ -46,7 +53,16 @@ type Handler struct {
 	// Remediator and Notifier are optional.
 	Remediator Remediator
 	Notifier   Notifier
-	Log        *slog.Logger
+	// Progress, when set, records what each event's handling completed,
+	// so that a retry repeats only the rest (exactly-once effects).
+	Progress Progress
+	Log      *slog.Logger
+	// Now is the clock exemptions expire against (default time.Now).
+	Now func() time.Time
+
+	// SecurityHub, when set, writes the findings to AWS Security Hub
+	// (VPCGUARD_SECURITY_HUB=true), before the notifications go out.
+	SecurityHub FindingsWriter
 }
 
 // HandleJSON is the Lambda entry point: the raw EventBridge event.
@@ -97,19 +113,31 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 			return res, nil
 		}
 	}
-	res.Checks = checks.Run(snap, defs)
+	res.Checks = checks.RunWith(snap, defs, checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()})
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 
+	a := h.beginAttempt(ctx, log, res.Event)
 	var errs []error
 	if h.Remediator != nil {
-		actions, err := h.Remediator.Remediate(ctx, snap, res.Checks)
+		rem := h.Remediator
+		if ar, ok := rem.(attemptRemediator); ok {
+			rem = ar.ForAttempt(a.remediateAttempt(res.Event))
+		}
+		actions, err := rem.Remediate(ctx, snap, res.Checks)
 		res.Actions = append(res.Actions, actions...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remediate: %w", err))
 		}
 	}
+	if h.SecurityHub != nil {
+		d, err := h.SecurityHub.Publish(ctx, res, start)
+		res.SecurityHub = d
+		if err != nil {
+			errs = append(errs, fmt.Errorf("security hub: %w", err))
+		}
+	}
 	if h.Notifier != nil {
-		if err := h.Notifier.Notify(ctx, res); err != nil {
+		if err := h.notify(ctx, a, res); err != nil {
 			errs = append(errs, fmt.Errorf("notify: %w", err))
 		}
 	}
@@ -118,6 +146,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		return res, err
 	}
 	return res, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // skipReason says why call is not evaluated, or "".
