@@ -91,6 +91,10 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	}
 
 	start := time.Now()
+	// The event's progress record is read (or begun) while the state is
+	// gathered: it costs no round trip of its own.
+	begun := make(chan *attempt, 1)
+	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	g := h.Gatherer
 	g.Account = call.Account
 	snap, resource, defs := gather(ctx, &g, call, h.Config.ExpectedInstances)
@@ -105,7 +109,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	res.Checks = checks.RunWith(snap, defs, checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()})
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 
-	a := h.beginAttempt(ctx, log, res.Event)
+	a := <-begun
 	var errs []error
 	if h.Remediator != nil {
 		rem := h.Remediator

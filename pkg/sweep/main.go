@@ -83,12 +83,23 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if _, isFile := store.(FileStore); isFile && !env.Local {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
+	// The sweep's repairs are ledgered, and it honours the holds of undone
+	// repairs, like the event functions.
+	rem := remediate.New(clients.EC2, cfg, log)
+	ledgerStore, _, err := app.OpenLedger(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = app.UndoCommand(cfg, clients.Region)
+	if ledgerStore != nil {
+		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
+	}
 	s := &Sweeper{
 		Gatherer:   clients.Gatherer(),
 		Config:     cfg,
 		Options:    opts,
 		Store:      store,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
 		Calls:      calls,
 		Log:        log,
 		Health: &health.Checker{
