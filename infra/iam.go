@@ -106,6 +106,10 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 			[]*string{regional(stack, "events", "event-bus", cfg.EventBusName)}, nil),
 	}
 
+	if cfg.SecurityHub {
+		out = append(out, securityHubStatements(stack)...)
+	}
+
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
 		out = append(out,
 			// ec2:VpceServiceName is a condition key of CreateVpcEndpoint on
@@ -222,6 +226,36 @@ func stateStatements(bucket awss3.Bucket, key string) []awsiam.PolicyStatement {
 			Sid:       jsii.String("ListSweepStateBucket"),
 			Actions:   jsii.Strings("s3:ListBucket"),
 			Resources: &[]*string{bucket.BucketArn()},
+		}),
+	}
+}
+
+// securityHubStatements let a function write its findings to the Security
+// Hub of its own account and Region (context securityHub=true): importing
+// only under the account's own product, only findings about the account
+// itself (securityhub:TargetAccount is the AwsAccountId of the request's
+// findings), and reading the findings of its own hub. The Service
+// Authorization Reference gives BatchImportFindings the product resource
+// and GetFindings the hub resource.
+func securityHubStatements(stack awscdk.Stack) []awsiam.PolicyStatement {
+	product := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("securityhub"), Resource: jsii.String("product"),
+		ResourceName: awscdk.Fn_Join(jsii.String(""), &[]*string{stack.Account(), jsii.String("/default")}),
+	})
+	hub := regional(stack, "securityhub", "hub", "default")
+	return []awsiam.PolicyStatement{
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ImportOwnSecurityHubFindings"),
+			Actions:   jsii.Strings("securityhub:BatchImportFindings"),
+			Resources: &[]*string{product},
+			Conditions: &map[string]interface{}{
+				"StringEquals": map[string]interface{}{"securityhub:TargetAccount": stack.Account()},
+			},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadOwnSecurityHubFindings"),
+			Actions:   jsii.Strings("securityhub:GetFindings"),
+			Resources: &[]*string{hub},
 		}),
 	}
 }

@@ -331,7 +331,7 @@ func eventPattern(t Trigger) *awsevents.EventPattern {
 // functionEnv is the VPCGUARD_* contract that pkg/config reads (with
 // VPCGUARD_ROLE_ARN, every vpcguard role, added once all roles exist).
 func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
-	return &map[string]*string{
+	env := map[string]*string{
 		"VPCGUARD_MODE":               jsii.String(cfg.Mode),
 		"VPCGUARD_TOPIC_ARN":          topic.TopicArn(),
 		"VPCGUARD_EVENT_BUS":          jsii.String(cfg.EventBusName),
@@ -340,6 +340,10 @@ func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
 		"VPCGUARD_REMEDIATIONS":       jsii.String(cfg.RemediationsEnv()),
 		"VPCGUARD_NOTIFY_COMPLIANT":   jsii.String(strconv.FormatBool(cfg.NotifyCompliant)),
 	}
+	if cfg.SecurityHub {
+		env["VPCGUARD_SECURITY_HUB"] = jsii.String("true")
+	}
+	return &env
 }
 
 // newTrail records management write events in this region, which is what

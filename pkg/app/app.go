@@ -22,6 +22,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
 )
 
 // Exit codes of local mode.
@@ -103,6 +104,9 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		rem.Ledger, rem.Locker, h.Progress = store, store, store
 		log.Debug("ledger", "where", where)
 	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, log)
+	}
 	return h, nil
 }
 
@@ -136,6 +140,16 @@ func OpenLedger(cfg config.Config) (store LedgerStore, where string, err error) 
 		return nil, "", fmt.Errorf("VPCGUARD_LEDGER_FILE: %w", err)
 	}
 	return f, "file " + f.Path, nil
+}
+
+// SecurityHubPublisher writes findings to the Security Hub of the
+// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
+func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
+	return &securityhub.Publisher{
+		Hubs:    securityhub.NewSingleAccount(c.Config),
+		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
+		Log:     log,
+	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

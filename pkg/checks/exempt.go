@@ -61,6 +61,7 @@ func RunWith(s *inventory.Snapshot, defs []Definition, ex Exemptions) []report.C
 		if o.Status != report.StatusPass && o.Status != report.StatusNotApplicable {
 			c.Remediation = o.Remediation
 		}
+		c.Verdicts = verdicts(s, d.Subject(), o.findings)
 		out = append(out, c)
 	}
 	return out

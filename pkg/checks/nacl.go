@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/nacl"
+	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
 // The traffic a model subnet's network ACL must let through to reach S3
@@ -44,7 +45,9 @@ func evalNetworkACLS3(s *inventory.Snapshot) Outcome {
 		if len(g.Models) == 0 {
 			continue
 		}
-		fs = append(fs, aclFindings(s, g)...)
+		for _, f := range aclFindings(s, g) {
+			fs = append(fs, f.about(report.ResourceVPC, g.ID))
+		}
 	}
 	if len(fs) == 0 {
 		// As for the other VPC checks: models that could not be read may

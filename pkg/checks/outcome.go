@@ -17,6 +17,15 @@ type finding struct {
 	resources []string
 	message   string
 	fix       string
+	// scope is what the finding was made for: the model, VPC or S3
+	// endpoint the check's helpers iterate over (see verdicts).
+	scope report.Ref
+}
+
+// about stamps the finding with the resource it was made for.
+func (f finding) about(typ, id string) finding {
+	f.scope = report.Ref{Type: typ, ID: id}
+	return f
 }
 
 func pass(msg string, resources ...string) finding {
@@ -114,7 +123,7 @@ func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []f
 		if err == nil {
 			err = fmt.Errorf("none of its subnets %s exists", strings.Join(m.VPCConfig.SubnetIDs, ", "))
 		}
-		undetermined = append(undetermined, unknown("the VPC of model "+m.Name, err, m.Name))
+		undetermined = append(undetermined, unknown("the VPC of model "+m.Name, err, m.Name).about(report.ResourceModel, m.Name))
 	}
 	return groups, undetermined
 }
@@ -123,10 +132,10 @@ func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []f
 func modelFindings(s *inventory.Snapshot, per func(inventory.Model) finding) []finding {
 	var fs []finding
 	for _, name := range slices.Sorted(maps.Keys(s.ModelErrs)) {
-		fs = append(fs, unknown(name, s.ModelErrs[name], name))
+		fs = append(fs, unknown(name, s.ModelErrs[name], name).about(report.ResourceModel, name))
 	}
 	for _, m := range s.Models {
-		fs = append(fs, per(m))
+		fs = append(fs, per(m).about(report.ResourceModel, m.Name))
 	}
 	if len(fs) == 0 {
 		fs = append(fs, notApplicable("no SageMaker model is affected"))

@@ -23,6 +23,7 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+	SecurityHub       bool        // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
 	// Health names what the health self-check looks at (VPCGUARD_RULES,
 	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
 	Health       Health
@@ -101,6 +102,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("VPCGUARD_UNDO_FUNCTION", v, "want a Lambda function name or ARN")
 		} else {
 			cfg.UndoFunction = v
+		}
+	}
+	if v := strings.TrimSpace(getenv("VPCGUARD_SECURITY_HUB")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("VPCGUARD_SECURITY_HUB", v, "want true or false")
+		} else {
+			cfg.SecurityHub = b
 		}
 	}
 

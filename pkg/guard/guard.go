@@ -36,6 +36,13 @@ type Notifier interface {
 	Notify(ctx context.Context, r report.Result) error
 }
 
+// FindingsWriter writes a result's findings to AWS Security Hub, as of
+// when the evaluation began, and says what it wrote;
+// *securityhub.Publisher is one.
+type FindingsWriter interface {
+	Publish(ctx context.Context, r report.Result, at time.Time) (*report.SecurityHubDelivery, error)
+}
+
 // Handler evaluates the events of some kinds.
 type Handler struct {
 	Config config.Config
@@ -52,6 +59,10 @@ type Handler struct {
 	Log      *slog.Logger
 	// Now is the clock exemptions expire against (default time.Now).
 	Now func() time.Time
+
+	// SecurityHub, when set, writes the findings to AWS Security Hub
+	// (VPCGUARD_SECURITY_HUB=true), before the notifications go out.
+	SecurityHub FindingsWriter
 }
 
 // HandleJSON is the Lambda entry point: the raw EventBridge event.
@@ -120,6 +131,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		res.Actions = append(res.Actions, actions...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remediate: %w", err))
+		}
+	}
+	if h.SecurityHub != nil {
+		d, err := h.SecurityHub.Publish(ctx, res, start)
+		res.SecurityHub = d
+		if err != nil {
+			errs = append(errs, fmt.Errorf("security hub: %w", err))
 		}
 	}
 	if h.Notifier != nil {

@@ -302,6 +302,7 @@ func failingChecks(w *writer, r report.Result, failing []report.Check, l limits)
 		if known && def.Guideline != "" {
 			w.line("   Why it matters: ", def.Guideline)
 		}
+		controlsLine(w, "   ", c.ID)
 		repairs(w, r, c.ID)
 		if fix := textLines(c.Remediation, l.lines, l.text); len(fix) > 0 {
 			if repairedBy(r, c.ID) {
@@ -356,6 +357,7 @@ func unknownBlock(w *writer, r report.Result, n int, group []report.Check, l lim
 	resources(w, r, all, l)
 	if def, ok := checks.Lookup(c.ID); ok && len(group) == 1 {
 		w.line("   Why it matters: ", def.Guideline)
+		controlsLine(w, "   ", c.ID)
 	} else if len(group) > 1 {
 		w.line("   Why it matters:")
 		for j, g := range group {
@@ -455,6 +457,7 @@ func notes(w *writer, r report.Result, l limits) {
 				w.line("         ", f)
 			}
 		}
+		controlsLine(w, "    ", c.ID)
 	}
 	w.line()
 }

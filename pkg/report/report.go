@@ -101,6 +101,9 @@ type Check struct {
 	// Exemptions are the live exemptions that made (part of) the check
 	// exempt, one per tagged resource; set only when some finding is exempt.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
+	// Verdicts are the check's outcome per resource (one per subject), for
+	// the Security Hub findings. They are not part of the JSON contract.
+	Verdicts []Verdict `json:"-"`
 }
 
 // Exemption is one live exemption: the tagged resource and what its tag says.
@@ -130,6 +133,9 @@ type Result struct {
 	Skipped string   `json:"skipped,omitempty"`
 	Checks  []Check  `json:"checks"`
 	Actions []Action `json:"actions"`
+	// SecurityHub says what was written to AWS Security Hub; absent when
+	// VPCGUARD_SECURITY_HUB is off or the event was skipped.
+	SecurityHub *SecurityHubDelivery `json:"securityHub,omitempty"`
 }
 
 // Failing returns the checks that make the event non-compliant, in order:

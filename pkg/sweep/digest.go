@@ -143,7 +143,9 @@ type Delivery struct {
 	Digest string `json:"digest"`
 	Events string `json:"events"`
 	State  string `json:"state"`
-	Health string `json:"health,omitempty"` // the "vpcguard Health" event
+	// SecurityHub is what the reconciliation with Security Hub did.
+	SecurityHub string `json:"security_hub,omitempty"`
+	Health      string `json:"health,omitempty"` // the "vpcguard Health" event
 }
 
 // Digest is the SNS message of a sweep.

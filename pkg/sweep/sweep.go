@@ -76,6 +76,9 @@ type Sweeper struct {
 	// events to Config.EventBus; either is skipped when nil or unset.
 	SNS    SNSPublisher
 	Events notify.EventsPutter
+	// SecurityHub, when set, reconciles vpcguard's Security Hub findings
+	// with the run's results (VPCGUARD_SECURITY_HUB=true).
+	SecurityHub Reconciler
 	// Health runs vpcguard's self-check beside the sweep; nil skips it.
 	Health HealthChecker
 	// Calls is the counter the clients report to (LoadOptions); optional.
@@ -308,6 +311,9 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	// Deliver: the events, the digest, then the state (a run whose digest
 	// was not delivered is repeated from the same cursor).
 	var errs []error
+	if err := s.reconcileSecurityHub(ctx, results, sum, start, wholeAccount); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.sendHealth(ctx, log, sum); err != nil {
 		errs = append(errs, err)
 	}
