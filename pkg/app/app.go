@@ -101,7 +101,7 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+	rem.Undo = UndoCommand(cfg, clients.Region)
 	if store != nil {
 		rem.Ledger, rem.Locker, h.Progress = store, store, store
 		log.Debug("ledger", "where", where)
@@ -110,6 +110,13 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		h.SecurityHub = SecurityHubPublisher(clients, log)
 	}
 	return h, nil
+}
+
+// UndoCommand writes the undo command of the repairs: the undo function
+// (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
+// on the configured ledger.
+func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, File: cfg.LedgerFile}
 }
 
 // LedgerStore is everything vpcguard keeps about its own writes: the repair

@@ -108,6 +108,10 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	}
 
 	start := time.Now()
+	// The event's progress record is read (or begun) while the state is
+	// gathered: it costs no round trip of its own.
+	begun := make(chan *attempt, 1)
+	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	g := h.Gatherer
 	g.Account = call.Account
 	var idx *placement.Scope
@@ -155,7 +159,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if idx != nil {
 		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, prior, gone) })
 	}
-	a := h.beginAttempt(ctx, log, res.Event)
+	a := <-begun
 	var errs []error
 	if h.Remediator != nil {
 		rem := h.Remediator
