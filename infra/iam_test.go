@@ -155,16 +155,21 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 		}
 		for role, actions := range byRole {
 			sort.Strings(actions)
-			want := reportModeActions
-			if functionSpecs[roleName(t, s, role)].Undoes {
-				want = undoReadActions
+			spec := functionSpecs[roleName(t, s, role)]
+			// The reads (the undo function's own), the state table's items,
+			// and the sweep's own cursor object.
+			want := slices.Clone(reportModeActions)
+			if spec.Undoes {
+				want = slices.Clone(undoReadActions)
 			}
-			if functionSpecs[roleName(t, s, role)].KeepsState { // its own cursor object
-				want = slices.Sorted(slices.Values(append(slices.Clone(want), "s3:GetObject", "s3:ListBucket", "s3:PutObject")))
+			want = append(want, spec.StateActions...)
+			if spec.KeepsState {
+				want = append(want, "s3:GetObject", "s3:ListBucket", "s3:PutObject")
 			}
-			if functionSpecs[roleName(t, s, role)].ChecksHealth { // the health self-check's reads
-				want = slices.Sorted(slices.Values(append(slices.Clone(want), healthReadActions...)))
+			if spec.ChecksHealth { // the health self-check's reads
+				want = append(want, healthReadActions...)
 			}
+			want = slices.Sorted(slices.Values(want))
 			if !slices.Equal(actions, want) {
 				t.Errorf("%v: %s may\n  %v\nwant exactly\n  %v", ctx, role, actions, want)
 			}

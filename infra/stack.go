@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -52,7 +53,10 @@ type VpcGuardStack struct {
 	Roles     map[string]awsiam.Role
 	// StateBucket holds the sweep's cursor; nil when no function keeps state.
 	StateBucket awss3.Bucket
-	accessLogs  awss3.Bucket // created on first use
+	// StateTable is the state table (VPCGUARD_STATE_TABLE): the placement
+	// index; nil when no function uses it.
+	StateTable awsdynamodb.Table
+	accessLogs awss3.Bucket // created on first use
 }
 
 // sweepStateKey is the object that holds the sweep's cursor and last findings.
@@ -111,6 +115,9 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 	for _, spec := range props.Functions {
 		if spec.KeepsState && s.StateBucket == nil {
 			s.StateBucket = s.newBucket("SweepStateBucket", "sweep-state/", nil)
+		}
+		if len(spec.StateActions) > 0 && s.StateTable == nil {
+			s.StateTable = s.newStateTable()
 		}
 	}
 
@@ -245,6 +252,10 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 			role.AddToPrincipalPolicy(st)
 		}
 		(*env)["VPCGUARD_SWEEP_STATE"] = jsii.String("s3://" + *s.StateBucket.BucketName() + "/" + sweepStateKey)
+	}
+	if len(spec.StateActions) > 0 {
+		role.AddToPrincipalPolicy(stateTableStatement(s.StateTable, spec.StateActions))
+		(*env)["VPCGUARD_STATE_TABLE"] = s.StateTable.TableName()
 	}
 
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{

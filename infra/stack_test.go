@@ -82,6 +82,9 @@ func TestFunctionProperties(t *testing.T) {
 		if !spec.Undoes {
 			env["VPCGUARD_UNDO_FUNCTION"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.Functions["undo"])}
 		}
+		if len(spec.StateActions) > 0 {
+			env["VPCGUARD_STATE_TABLE"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateTable)}
+		}
 		if spec.KeepsState {
 			env["VPCGUARD_SWEEP_STATE"] = map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
 				"s3://", map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateBucket)}, "/" + sweepStateKey,

@@ -23,6 +23,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/securityhub"
+	"github.com/vpcguard/vpcguard/pkg/state"
 )
 
 // Exit codes of local mode.
@@ -93,9 +94,10 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
 			Log: log,
 		},
-		Log: log,
+		Index: clients.Index(cfg.StateTable),
+		Log:   log,
 	}
-	store, where, err := OpenLedger(cfg)
+	store, where, err := OpenLedger(cfg, clients)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +114,9 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 
 // UndoCommand writes the undo command of the repairs: the undo function
 // (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
-// on the configured ledger.
+// on the configured ledger (the state table before the file, as OpenLedger).
 func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
-	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, File: cfg.LedgerFile}
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Table: cfg.StateTable, File: cfg.LedgerFile}
 }
 
 // LedgerStore is everything vpcguard keeps about its own writes: the repair
@@ -129,9 +131,14 @@ type LedgerStore interface {
 	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
 }
 
-// OpenLedger opens the ledger the configuration names: the JSON file of
-// VPCGUARD_LEDGER_FILE, or none (nil) when it is unset; where says which.
-func OpenLedger(cfg config.Config) (store LedgerStore, where string, err error) {
+// OpenLedger opens the ledger the configuration names: the state table of
+// VPCGUARD_STATE_TABLE, else the JSON file of VPCGUARD_LEDGER_FILE, else
+// none (nil); where says which.
+func OpenLedger(cfg config.Config, c *Clients) (store LedgerStore, where string, err error) {
+	if cfg.StateTable != "" {
+		t := ledger.NewTable(state.New(c.DynamoDB, cfg.StateTable))
+		return t, t.String(), nil
+	}
 	if cfg.LedgerFile == "" {
 		return nil, "none (VPCGUARD_LEDGER_FILE unset)", nil
 	}

@@ -113,6 +113,18 @@ func TestDemoEvents(t *testing.T) {
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
 		}},
+		"sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.UpdateEndpoint = &cloudtrail.UpdateEndpoint{
+				EndpointName: "churn-endpoint", EndpointConfigName: "churn-config-v8",
+				EndpointARN: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-endpoint",
+			}
+		}},
+		"sagemaker-DeleteEndpoint-churn.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.DeleteEndpoint = &cloudtrail.DeleteEndpoint{EndpointName: "churn-endpoint"}
+		}},
+		"sagemaker-DeleteModel-churn-model-v7.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.DeleteModel = &cloudtrail.DeleteModel{ModelName: "churn-model-v7"}
+		}},
 		// Drift calls.
 		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000002", SubnetID: "subnet-0aaa000000000a001",
@@ -236,7 +248,7 @@ func TestDemoEvents(t *testing.T) {
 			t.Errorf("TestDemoEvents lists %s, which is not in events/", name)
 		}
 	}
-	for k := cloudtrail.KindCreateModel; k <= cloudtrail.KindDeleteVpcEndpoints; k++ {
+	for k := cloudtrail.KindCreateModel; k.String() != "Unknown"; k++ {
 		if !kinds[k] {
 			t.Errorf("no demo event for %v", k)
 		}

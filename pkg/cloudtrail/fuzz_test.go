@@ -69,6 +69,9 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		cloudtrail.KindCreateVpcEndpoint:    c.CreateVpcEndpoint != nil,
 		cloudtrail.KindModifyVpcEndpoint:    c.ModifyVpcEndpoint != nil,
 		cloudtrail.KindDeleteVpcEndpoints:   c.DeleteVpcEndpoints != nil,
+		cloudtrail.KindDeleteModel:          c.DeleteModel != nil,
+		cloudtrail.KindUpdateEndpoint:       c.UpdateEndpoint != nil,
+		cloudtrail.KindDeleteEndpoint:       c.DeleteEndpoint != nil,
 	}
 	// The drift kinds share a body per family.
 	for _, k := range cloudtrail.DriftKinds() {

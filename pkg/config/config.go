@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,12 +25,16 @@ type Config struct {
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
 	SecurityHub       bool        // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
+	StateTable        string      // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
 	// Health names what the health self-check looks at (VPCGUARD_RULES,
 	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
 	Health       Health
 	LedgerFile   string // VPCGUARD_LEDGER_FILE: the repair ledger as a JSON file, where there is no state table
 	UndoFunction string // VPCGUARD_UNDO_FUNCTION: the undo Lambda's name, for the undo command in notifications
 }
+
+// tableName is a DynamoDB table name.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
 // Defaults for unset variables.
 const (
@@ -110,6 +115,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("VPCGUARD_SECURITY_HUB", v, "want true or false")
 		} else {
 			cfg.SecurityHub = b
+		}
+	}
+	if v, ok := lookup(getenv, "VPCGUARD_STATE_TABLE"); ok {
+		if !tableName.MatchString(v) {
+			bad("VPCGUARD_STATE_TABLE", v, "want a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'")
+		} else {
+			cfg.StateTable = v
 		}
 	}
 

@@ -85,6 +85,22 @@ func TestBadValuesAreReportedTogether(t *testing.T) {
 	}
 }
 
+func TestStateTable(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{"VPCGUARD_STATE_TABLE": " VpcGuard-StateTable.v1_2 "}))
+	if err != nil || cfg.StateTable != "VpcGuard-StateTable.v1_2" {
+		t.Errorf("StateTable = %q, %v", cfg.StateTable, err)
+	}
+	if cfg, _ := FromEnv(env(nil)); cfg.StateTable != "" {
+		t.Errorf("unset: %q, want none", cfg.StateTable)
+	}
+	for _, bad := range []string{"ab", "arn:aws:dynamodb:us-east-1:111122223333:table/x", "state table"} {
+		_, err := FromEnv(env(map[string]string{"VPCGUARD_STATE_TABLE": bad}))
+		if err == nil || !strings.Contains(err.Error(), "VPCGUARD_STATE_TABLE") {
+			t.Errorf("%q: %v, want an error naming VPCGUARD_STATE_TABLE", bad, err)
+		}
+	}
+}
+
 func TestHealthVariables(t *testing.T) {
 	cfg, err := FromEnv(env(map[string]string{
 		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,",

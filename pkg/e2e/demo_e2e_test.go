@@ -14,6 +14,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/e2e"
 	"github.com/vpcguard/vpcguard/pkg/policy"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
@@ -28,6 +29,9 @@ type demoCase struct {
 	skipped   string
 	report    []string // actions in report mode
 	remediate []string // actions in remediate mode (all events replayed on a fresh account)
+	// placement is in the result's placement note (report mode, with the
+	// index); VPC-endpoint events must find their models through it.
+	placement string
 }
 
 var (
@@ -96,6 +100,15 @@ var (
 		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json":              {},
 		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json":   {},
 		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {fired: []string{checks.NetworkACLS3}},
+
+		// Placement index upkeep (issue 11), last: the deletions leave the
+		// index without churn's endpoint and model.
+		"sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json": {fired: []string{checks.ModelInVPC},
+			placement: "endpoint churn-endpoint → config churn-config-v8 → models legacy-nlp-v1"},
+		"sagemaker-DeleteEndpoint-churn.json": {skipped: "DeleteEndpoint churn-endpoint: a deletion leaves nothing to evaluate",
+			placement: "removed endpoint churn-endpoint"},
+		"sagemaker-DeleteModel-churn-model-v7.json": {skipped: "DeleteModel churn-model-v7: a deletion leaves nothing to evaluate",
+			placement: "removed model churn-model-v7"},
 	}
 )
 
@@ -115,17 +128,30 @@ func demoEvents(t *testing.T) []e2e.Event {
 
 // TestDemoEvents is `make demo`, part 1: every file of events/ through the
 // function binaries in report mode, in eventTime order, with ModifyVpcEndpoint
-// and DeleteVpcEndpoints enacted first. Every check of the catalogue fails
-// on at least one event, and nothing but notifications is written.
+// and DeleteVpcEndpoints enacted first, with the placement index (built by
+// a sweep, VPCGUARD_STATE_TABLE set). Every check of the catalogue fails
+// on at least one event, VPC-endpoint events find their models through the
+// index without listing the account, and nothing but notifications is
+// written to the account.
 func TestDemoEvents(t *testing.T) {
-	s := session(t, "demo", nil, nil)
+	s := sessionWith(t, "demo", e2e.SessionConfig{Index: true}, nil)
 	evs := demoEvents(t)
 	fired := map[string]bool{}
 	for _, ev := range evs {
 		tc := demoCases[ev.File]
+		lists := s.Account.Calls("sagemaker:ListModels")
 		o := replay(t, s, ev)
+		lists = s.Account.Calls("sagemaker:ListModels") - lists
 		t.Run(ev.Name(), func(t *testing.T) {
 			r := mustResult(t, o)
+			if ev.Call.Source == cloudtrail.SourceEC2 {
+				if !strings.Contains(r.Placement, "found through the placement index") || lists != 0 {
+					t.Errorf("placement %q, %d ListModels calls: want the index's models", r.Placement, lists)
+				}
+			}
+			if !strings.Contains(r.Placement, tc.placement) {
+				t.Errorf("placement %q, want %q in it", r.Placement, tc.placement)
+			}
 			if tc.skipped != "" {
 				if !strings.Contains(r.Skipped, tc.skipped) || len(r.Checks) != 0 || len(r.Actions) != 0 {
 					t.Errorf("skipped %q with %d checks, want %q", r.Skipped, len(r.Checks), tc.skipped)

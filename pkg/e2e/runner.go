@@ -30,6 +30,10 @@ type SessionConfig struct {
 	Scenario *awssim.Scenario
 	// Env overrides FunctionEnv per variable; an empty value unsets one.
 	Env map[string]string
+	// Index gives the account the state table (StateTable), builds the
+	// placement index with one sweep before the session starts, and sets
+	// VPCGUARD_STATE_TABLE for the functions.
+	Index bool
 }
 
 // Session is one simulated account with the functions pointed at it. The
@@ -42,15 +46,32 @@ type Session struct {
 	mu      sync.Mutex
 	funcs   map[string]*Function
 	order   []string
+
+	// IndexNote is what the sweep that built the index said (Index set).
+	IndexNote string
 }
 
 // Start serves cfg.Scenario and prepares the functions' environment.
 func (r *Runner) Start(cfg SessionConfig) (*Session, error) {
+	if cfg.Index {
+		addStateTable(cfg.Scenario)
+	}
 	acct, err := StartAccount(cfg.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Account: acct, runner: r, env: cfg.Env, funcs: map[string]*Function{}}, nil
+	s := &Session{Account: acct, runner: r, env: map[string]string{}, funcs: map[string]*Function{}}
+	if cfg.Index {
+		if s.IndexNote, err = buildIndex(context.Background(), acct); err != nil {
+			acct.Close()
+			return nil, err
+		}
+		s.env["VPCGUARD_STATE_TABLE"] = StateTable
+	}
+	for k, v := range cfg.Env {
+		s.env[k] = v
+	}
+	return s, nil
 }
 
 // FunctionEnv is the environment function name runs with: the SDK's

@@ -23,6 +23,7 @@ import (
 var allKinds = []cloudtrail.Kind{
 	cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
 	cloudtrail.KindCreateVpcEndpoint, cloudtrail.KindModifyVpcEndpoint, cloudtrail.KindDeleteVpcEndpoints,
+	cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint,
 }
 
 // demo starts the demo account and a handler whose real SDK clients talk to it.
@@ -114,6 +115,10 @@ func TestDemoEvents(t *testing.T) {
 			checks.S3EndpointPresent: fail, checks.SubnetIPCapacity: pass}},
 		{file: "sagemaker-CreateEndpoint-churn.json", want: map[string]report.Status{checks.S3EndpointPresent: fail}},
 		{file: "sagemaker-CreateModel-churn-failed-already-exists.json", skipped: "the call failed (ValidationException)"},
+		{file: "sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json", want: map[string]report.Status{
+			checks.ModelInVPC: fail, checks.SubnetsMultiAZ: na, checks.S3EndpointPresent: na}},
+		{file: "sagemaker-DeleteEndpoint-churn.json", skipped: "DeleteEndpoint churn-endpoint: a deletion leaves nothing to evaluate"},
+		{file: "sagemaker-DeleteModel-churn-model-v7.json", skipped: "DeleteModel churn-model-v7: a deletion leaves nothing to evaluate"},
 		{file: "ec2-CreateVpcEndpoint-recsys-gateway-s3-default-policy.json", want: map[string]report.Status{
 			checks.S3EndpointPolicyCustom: fail, checks.S3EndpointDeniesALRepos: fail, checks.S3EndpointPresent: pass}},
 	}

@@ -20,6 +20,7 @@ func modelFrom(out *sagemaker.DescribeModelOutput) Model {
 		Name:             aws.ToString(out.ModelName),
 		ARN:              aws.ToString(out.ModelArn),
 		ExecutionRoleARN: aws.ToString(out.ExecutionRoleArn),
+		Created:          aws.ToTime(out.CreationTime),
 	}
 	if vc := out.VpcConfig; vc != nil {
 		m.VPCConfig = &VPCConfig{SubnetIDs: vc.Subnets, SecurityGroupIDs: vc.SecurityGroupIds}

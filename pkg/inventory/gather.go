@@ -99,6 +99,9 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 		configName = aws.ToString(out.EndpointConfigName)
 	}
 	s := g.endpointConfigCounted(ctx, configName, endpointName, nil)
+	if s.Endpoint != nil {
+		s.Endpoint.Name = endpointName
+	}
 	for i := range s.Models {
 		s.Models[i].Via = "endpoint " + endpointName + " (config " + configName + ")"
 	}
@@ -116,6 +119,13 @@ func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint s
 	if err != nil {
 		s.ModelErrs["endpoint config "+config] = err
 		return s
+	}
+	if endpoint != "" {
+		use := &EndpointUse{Config: config}
+		for _, v := range variants {
+			use.Models = appendNew(use.Models, v.model)
+		}
+		s.Endpoint = use
 	}
 	for i, v := range variants {
 		if n, ok := desired[v.variant]; ok {
@@ -145,44 +155,79 @@ func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint s
 }
 
 // VPCEndpoint gathers what a VPC-endpoint event affects: the endpoint, its
-// VPC and every model placed in that VPC. When the endpoint is gone and its
-// VPC unknown, every VPC that holds a model is in scope.
+// VPC and every model placed in that VPC. With g.Placement, the endpoint's
+// VPC is read first and the index names its models (calls that do not grow
+// with the account); without it, or when the index cannot answer, every
+// model is listed and described (the reason in s.PlacementNote). When the
+// endpoint is gone and its VPC unknown, every VPC that holds a model is in
+// scope.
 func (g *Gatherer) VPCEndpoint(ctx context.Context, ref EndpointRef) *Snapshot {
 	s := g.newSnapshot()
+	if g.Placement != nil {
+		g.resolveEndpoint(ctx, &ref)
+		if ref.VPCID != "" {
+			models, err := g.Placement.ModelsPlaced(ctx, PlacementQuery{VPCID: ref.VPCID})
+			if err == nil {
+				s.Trigger = &ref
+				s.Models = models
+				g.placeInVPC(ctx, s, ref.VPCID)
+				return s
+			}
+			s.PlacementNote = fmt.Sprintf("placement index unreadable, full scan instead: %v", err)
+		} else {
+			s.PlacementNote = "the endpoint's VPC is unknown (the endpoint is gone), so every model is read: full scan"
+		}
+		s.Trigger = &ref
+		s.Models = g.allModels(ctx, s)
+		g.placeInVPC(ctx, s, ref.VPCID)
+		return s
+	}
 	var wg sync.WaitGroup
 	var all []Model
-	wg.Go(func() {
-		if len(ref.IDs) == 0 {
-			return
-		}
-		out, err := g.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
-			Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ref.IDs}},
-		})
-		if err != nil {
-			return // the VPCs' own endpoint lists, read below, are the truth
-		}
-		var vpcs []string
-		for _, raw := range out.VpcEndpoints {
-			e := endpointFrom(raw)
-			vpcs = appendNew(vpcs, e.VPCID)
-			if !live(e.State) {
-				ref.Deleted = true
-			}
-		}
-		if ref.VPCID == "" && len(vpcs) == 1 {
-			ref.VPCID = vpcs[0]
-		}
-	})
+	wg.Go(func() { g.resolveEndpoint(ctx, &ref) })
 	wg.Go(func() { all = g.allModels(ctx, s) })
 	wg.Wait()
 	s.Trigger = &ref
 	s.Models = all
-	g.gatherSubnetsAndGroups(ctx, s, false)
-	if ref.VPCID != "" {
-		s.Models = slices.DeleteFunc(s.Models, func(m Model) bool { return s.ModelVPC(m) != ref.VPCID })
-	}
-	g.gatherVPCs(ctx, s, g.modelVPCs(s, ref.VPCID))
+	g.placeInVPC(ctx, s, ref.VPCID)
 	return s
+}
+
+// resolveEndpoint reads the endpoints ref names: their VPC (when ref has
+// none and they are in one) and whether AWS reports them deleted. A failed
+// read changes nothing: the VPCs' own endpoint lists, read later, are the
+// truth.
+func (g *Gatherer) resolveEndpoint(ctx context.Context, ref *EndpointRef) {
+	if len(ref.IDs) == 0 {
+		return
+	}
+	out, err := g.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ref.IDs}},
+	})
+	if err != nil {
+		return
+	}
+	var vpcs []string
+	for _, raw := range out.VpcEndpoints {
+		e := endpointFrom(raw)
+		vpcs = appendNew(vpcs, e.VPCID)
+		if !live(e.State) {
+			ref.Deleted = true
+		}
+	}
+	if ref.VPCID == "" && len(vpcs) == 1 {
+		ref.VPCID = vpcs[0]
+	}
+}
+
+// placeInVPC reads the subnets and groups of s's models, keeps those placed
+// in vpc (all of them when vpc is unknown) and reads their VPCs' state.
+func (g *Gatherer) placeInVPC(ctx context.Context, s *Snapshot, vpc string) {
+	g.gatherSubnetsAndGroups(ctx, s, false)
+	if vpc != "" {
+		s.Models = slices.DeleteFunc(s.Models, func(m Model) bool { return s.ModelVPC(m) != vpc })
+	}
+	g.gatherVPCs(ctx, s, g.modelVPCs(s, vpc))
 }
 
 // AccountWide gathers every model of the account and the VPCs they use: the
@@ -264,17 +309,13 @@ func (g *Gatherer) modelTags(ctx context.Context, arn string) (map[string]string
 
 // allModels lists and describes every model of the account.
 func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
-	var reqs []ModelRequest
-	p := sagemaker.NewListModelsPaginator(g.SageMaker, &sagemaker.ListModelsInput{MaxResults: aws.Int32(100)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			s.ModelErrs["the account's models"] = fmt.Errorf("list models: %w", err)
-			break
-		}
-		for _, m := range page.Models {
-			reqs = append(reqs, ModelRequest{Name: aws.ToString(m.ModelName)})
-		}
+	listed, err := g.ListModels(ctx)
+	if err != nil {
+		s.ModelErrs["the account's models"] = err
+	}
+	reqs := make([]ModelRequest, len(listed))
+	for i, m := range listed {
+		reqs[i] = ModelRequest{Name: m.Name}
 	}
 	return g.describeModels(ctx, s, reqs)
 }

@@ -11,6 +11,7 @@ package inventory
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/nacl"
 )
@@ -73,6 +74,17 @@ type Snapshot struct {
 	// PlacementNote says why the models were found by a full scan although
 	// a placement index was configured; empty otherwise.
 	PlacementNote string
+	// Endpoint is the endpoint an endpoint event evaluated, with its config
+	// and the models of its variants (for the placement index).
+	Endpoint *EndpointUse
+}
+
+// EndpointUse is an endpoint, its current config and the models of its
+// variants, in variant order.
+type EndpointUse struct {
+	Name   string
+	Config string
+	Models []string
 }
 
 // EndpointRef names the VPC endpoints an EC2 event acted on.
@@ -96,6 +108,13 @@ type Model struct {
 	// from, one per ModelDataUrl and per S3 model data source.
 	Artifacts []Artifact
 	Tags      map[string]string
+	// Created is the model's CreationTime. A model never changes after
+	// CreateModel: its name and creation time identify what it is.
+	Created time.Time
+	// Indexed is set on a model the placement index gave without
+	// describing it: its Tags are unread and its existence unconfirmed
+	// until Gatherer.Confirm re-reads it.
+	Indexed bool
 	// Instances is how many instances will host the model; InstancesFrom
 	// says where that number came from (e.g. "VPCGUARD_EXPECTED_INSTANCES",
 	// "endpoint config cfg-1 variant AllTraffic", "autoscaling max").

@@ -136,6 +136,10 @@ type Result struct {
 	// SecurityHub says what was written to AWS Security Hub; absent when
 	// VPCGUARD_SECURITY_HUB is off or the event was skipped.
 	SecurityHub *SecurityHubDelivery `json:"securityHub,omitempty"`
+	// Placement says how the placement index (VPCGUARD_STATE_TABLE) took
+	// part: the models it found, why a full scan happened instead, and what
+	// the event changed in it. Empty without an index.
+	Placement string `json:"placement,omitempty"`
 }
 
 // Failing returns the checks that make the event non-compliant, in order:

@@ -33,8 +33,11 @@ type Summary struct {
 	Actions   map[report.ActionStatus]int `json:"actions"`
 	API       CallStats                   `json:"api_calls"`
 	State     string                      `json:"state"` // where the state is kept, or why it is not
-	Notes     []string                    `json:"notes,omitempty"`
-	Delivery  Delivery                    `json:"delivery"`
+	// Placement is what the placement index saved and what the run changed
+	// in it; empty without an index (VPCGUARD_STATE_TABLE unset).
+	Placement string   `json:"placement,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+	Delivery  Delivery `json:"delivery"`
 	// Health is vpcguard's self-check (pkg/health); nil when it did not run.
 	Health *health.Report `json:"health,omitempty"`
 
@@ -459,6 +462,10 @@ func body(sum *Summary) string {
 	})
 	for _, op := range ops[:min(8, len(ops))] {
 		w.add("  %-40s %8s", op, commas(api.ByOperation[op]))
+	}
+	if sum.Placement != "" {
+		w.add("")
+		w.add("PLACEMENT INDEX: %s.", sum.Placement)
 	}
 	if sum.healthOK() {
 		w.add("")

@@ -36,6 +36,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/notify"
+	"github.com/vpcguard/vpcguard/pkg/placement"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -79,6 +80,10 @@ type Sweeper struct {
 	// SecurityHub, when set, reconciles vpcguard's Security Hub findings
 	// with the run's results (VPCGUARD_SECURITY_HUB=true).
 	SecurityHub Reconciler
+	// Index is the placement index (VPCGUARD_STATE_TABLE): the models it
+	// holds with the creation time ListModels gives are not described
+	// again, and the run brings it up to date. Nil keeps none.
+	Index *placement.Index
 	// Health runs vpcguard's self-check beside the sweep; nil skips it.
 	Health HealthChecker
 	// Calls is the counter the clients report to (LoadOptions); optional.
@@ -174,7 +179,17 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		defer close(usageDone)
 		usage = g.InServiceEndpoints(readCtx)
 	}()
-	names, listErr := g.ListModelNames(readCtx)
+	listStart := time.Now()
+	listed, listErr := g.ListModels(readCtx)
+	names := make([]string, len(listed))
+	for i, m := range listed {
+		names[i] = m.Name
+	}
+	sort.Strings(names)
+	if sum.Sweep.Account == "" && len(listed) > 0 {
+		sum.Sweep.Account = accountOfARN(listed[0].ARN)
+	}
+	idx := s.indexOf(readCtx, sum.Sweep.Account, g.Region, listed, listErr, note)
 	todo := names
 	if listErr != nil {
 		names, todo = nil, nil
@@ -188,7 +203,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	}
 
 	log.DebugContext(ctx, "listed", "models", len(names), "todo", len(todo), "ms", time.Since(t0).Milliseconds())
-	d := s.describe(readCtx, &g, todo, b)
+	d := s.describe(readCtx, &g, todo, idx.cached, b)
 	log.DebugContext(ctx, "described", "models", d.covered, "ms", time.Since(t0).Milliseconds())
 	<-usageDone
 	if usage.Err != nil {
@@ -226,6 +241,10 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		sum.Sweep.Account = accountOf(snap.Models)
 	}
 	snap.Account = sum.Sweep.Account
+	sum.Placement = idx.sync(ctx, t.ID, listStart, listed, listErr, snap, usage)
+	if idx.scope != nil {
+		log.InfoContext(ctx, "placement index", "summary", sum.Placement)
+	}
 
 	// Check each VPC's models on their own, so the results, the events and
 	// the offenders are per VPC; the state is shared.
@@ -351,7 +370,7 @@ type described struct {
 // describe reads the models of names in order, with g.Concurrency calls at
 // once, until the names run out or the budget says to stop. A call cut by
 // the context does not count: its model goes back to the next run.
-func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []string, b budget) described {
+func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []string, cached map[string]inventory.Model, b budget) described {
 	type outcome struct {
 		m    inventory.Model
 		err  error
@@ -377,6 +396,10 @@ func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []s
 				i, ok := take()
 				if !ok {
 					return
+				}
+				if m, ok := cached[strings.ToLower(names[i])]; ok {
+					out[i] = outcome{m: m, done: true}
+					continue
 				}
 				m, err := g.DescribeModel(ctx, inventory.ModelRequest{Name: names[i]})
 				if err != nil && ctx.Err() != nil {
@@ -517,6 +540,14 @@ func (s *Sweeper) logger() *slog.Logger {
 		return s.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// accountOfARN reads the account of an ARN (arn:aws:sagemaker:REGION:ACCOUNT:…).
+func accountOfARN(arn string) string {
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
 }
 
 // accountOf reads the account from the first model ARN

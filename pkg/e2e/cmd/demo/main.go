@@ -124,10 +124,12 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 
 	// Part 1: report mode.
 	d.printf("\n== 1. Every event, report mode (VPCGUARD_MODE=report): nothing is changed\n")
-	sess, err := runner.Start(e2e.SessionConfig{Scenario: sc})
+	sess, err := runner.Start(e2e.SessionConfig{Scenario: sc, Index: true})
 	if err != nil {
 		return d.fatal(err)
 	}
+	d.printf("index    state table %s in awssim (VPCGUARD_STATE_TABLE), built by one sweep before the replay:\n", e2e.StateTable)
+	d.printf("         %s\n", sess.IndexNote)
 	d.report = d.replay(ctx, sess, evs)
 	sess.Close()
 	if ctx.Err() != nil {
@@ -235,6 +237,9 @@ func (d *demo) outcome(n, total int, o *e2e.Outcome) {
 		return
 	}
 	r := o.Result
+	if r.Placement != "" {
+		d.printf("     placement index: %s\n", r.Placement)
+	}
 	for _, a := range r.Actions {
 		d.action(a, o)
 	}
