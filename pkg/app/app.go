@@ -114,9 +114,9 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 
 // UndoCommand writes the undo command of the repairs: the undo function
 // (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
-// on the configured ledger.
+// on the configured ledger (the state table before the file, as OpenLedger).
 func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
-	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, File: cfg.LedgerFile}
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Table: cfg.StateTable, File: cfg.LedgerFile}
 }
 
 // LedgerStore is everything vpcguard keeps about its own writes: the repair

@@ -108,10 +108,6 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	}
 
 	start := time.Now()
-	// The event's progress record is read (or begun) while the state is
-	// gathered: it costs no round trip of its own.
-	begun := make(chan *attempt, 1)
-	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	g := h.Gatherer
 	g.Account = call.Account
 	var idx *placement.Scope
@@ -122,6 +118,10 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if indexOnly(call.Kind) {
 		return h.indexOnly(ctx, log, idx, call, res)
 	}
+	// The event's progress record is read (or begun) while the state is
+	// gathered: it costs no round trip of its own.
+	begun := make(chan *attempt, 1)
+	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	// A CreateModel's entry (if the name was indexed before) is read beside
 	// the evaluation, so that indexing the model costs one write after it.
 	var prior placement.Prior

@@ -86,13 +86,14 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	// The sweep's repairs are ledgered, and it honours the holds of undone
 	// repairs, like the event functions.
 	rem := remediate.New(clients.EC2, cfg, log)
-	ledgerStore, _, err := app.OpenLedger(cfg, clients)
+	ledgerStore, where, err := app.OpenLedger(cfg, clients)
 	if err != nil {
 		return nil, err
 	}
 	rem.Undo = app.UndoCommand(cfg, clients.Region)
 	if ledgerStore != nil {
 		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
+		log.Debug("ledger", "where", where)
 	}
 	s := &Sweeper{
 		Gatherer:   clients.Gatherer(),
