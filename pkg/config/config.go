@@ -23,6 +23,10 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+	// Organization mode (org.go).
+	MemberRole string   // VPCGUARD_MEMBER_ROLE: role assumed in member accounts; empty: single-account mode
+	Regions    []string // VPCGUARD_REGIONS: the Regions served; empty: the function's own
+	Accounts   []string // VPCGUARD_ACCOUNTS: the sweep's accounts when Organizations cannot be read
 }
 
 // Defaults for unset variables.
@@ -103,6 +107,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			cfg.RoleARNs = append(cfg.RoleARNs, arn)
 		}
 	}
+	parseOrganization(getenv, &cfg, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -114,9 +119,10 @@ func (c Config) Allows(id string) bool {
 	return c.Mode == report.ModeRemediate && slices.Contains(c.Remediations, id)
 }
 
-// OwnRole reports whether arn is one of vpcguard's own roles.
+// OwnRole reports whether arn is one of vpcguard's own roles, or, in
+// organization mode, its member role or one of that role's sessions.
 func (c Config) OwnRole(arn string) bool {
-	return arn != "" && slices.Contains(c.RoleARNs, arn)
+	return arn != "" && (slices.Contains(c.RoleARNs, arn) || c.isMemberSession(arn))
 }
 
 // lookup returns the trimmed value and whether the variable was set at all
