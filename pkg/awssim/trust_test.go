@@ -53,10 +53,10 @@ func TestTrustPolicyEvaluation(t *testing.T) {
 // fails to load, rather than deciding wrongly.
 func TestTrustPoliciesAwssimCannotEvaluateAreRefused(t *testing.T) {
 	for policy, want := range map[string]string{
-		`{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`:                                                  "NotPrincipal",
-		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`:     "IpAddress",
-		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}]}`:          "sts:ExternalId",
-		`{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sts:AssumeRole"}]}`:                                                             "Effect",
+		`{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`:                                              "NotPrincipal",
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`: "IpAddress",
+		`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}]}`:     "sts:ExternalId",
+		`{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"sts:AssumeRole"}]}`:                                                         "Effect",
 		`{"Statement":[]}`: "no statement",
 		`not json`:         "not a JSON policy document",
 	} {
