@@ -72,26 +72,40 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	clients, err := NewClients(ctx)
+	awsCfg, err := LoadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g := clients.Gatherer()
-	// Tags decide exemptions, in the plan of report mode too; the extra
-	// call per model runs beside DescribeModel.
-	g.ModelTags = true
-	return &guard.Handler{
+	clients, err := ClientsFrom(awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	target := func(c *Clients) guard.Target {
+		g := c.Gatherer()
+		// Tags decide exemptions, in the plan of report mode too; the extra
+		// call per model runs beside DescribeModel.
+		g.ModelTags = true
+		return guard.Target{Gatherer: g, Remediator: remediate.New(c.EC2, cfg, log)}
+	}
+	home := target(clients)
+	h := &guard.Handler{
 		Config:     cfg,
-		Gatherer:   g,
+		Gatherer:   home.Gatherer,
 		Kinds:      kinds,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: home.Remediator,
 		Notifier: &notify.Notifier{
 			SNS: clients.SNS, Events: clients.Events,
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
 			Log: log,
 		},
 		Log: log,
-	}, nil
+	}
+	// Organization mode or several Regions: each event is read in its own
+	// account and Region; notifications still leave from here.
+	if cfg.MultiTarget() {
+		h.Targets = guardTargets{accounts: NewAccounts(awsCfg, clients, cfg), newTarget: target}
+	}
+	return h, nil
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

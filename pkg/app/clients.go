@@ -39,15 +39,25 @@ type Clients struct {
 
 // NewClients loads the default AWS configuration with the standard retryer.
 func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
+	cfg, err := LoadConfig(ctx, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	return ClientsFrom(cfg)
+}
+
+// LoadConfig is the default AWS configuration with the standard retryer
+// and vpcguard's HTTP client, then optFns.
+func LoadConfig(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
 	opts := append([]func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
 		awsconfig.WithHTTPClient(awshttp.Client()),
 	}, optFns...)
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return ClientsFrom(cfg)
+	return cfg, nil
 }
 
 // ClientsFrom builds the clients from an aws.Config.

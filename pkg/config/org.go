@@ -124,3 +124,9 @@ func (c Config) isMemberSession(arn string) bool {
 	}
 	return false
 }
+
+// MemberUnreachable is the message of the one ERROR log line that a member
+// account whose role cannot be assumed gives (event functions and sweep
+// alike), with the account, the Region and the error as attributes. It is
+// a contract: the stack's metric filters alarm on it.
+const MemberUnreachable = "member account unreachable"
