@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
@@ -94,9 +96,24 @@ type AccountError struct {
 
 func (e *AccountError) Error() string {
 	if e.RoleARN != "" {
-		return fmt.Sprintf("account %s (%s): cannot assume %s: %v", e.Account, e.Region, e.RoleARN, e.Err)
+		return fmt.Sprintf("account %s (%s): cannot assume %s: %s", e.Account, e.Region, e.RoleARN, apiErrorText(e.Err))
 	}
-	return fmt.Sprintf("account %s (%s): %v", e.Account, e.Region, e.Err)
+	return fmt.Sprintf("account %s (%s): %s", e.Account, e.Region, apiErrorText(e.Err))
+}
+
+// apiErrorText is the service's own words for an AWS error (code, message
+// and request id), without the SDK's layers; other errors as they are.
+func apiErrorText(err error) string {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err.Error()
+	}
+	s := api.ErrorCode() + ": " + api.ErrorMessage()
+	var re interface{ ServiceRequestID() string }
+	if errors.As(err, &re) && re.ServiceRequestID() != "" {
+		s += " (request " + re.ServiceRequestID() + ")"
+	}
+	return s
 }
 
 func (e *AccountError) Unwrap() error { return e.Err }

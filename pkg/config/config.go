@@ -27,6 +27,8 @@ type Config struct {
 	MemberRole string   // VPCGUARD_MEMBER_ROLE: role assumed in member accounts; empty: single-account mode
 	Regions    []string // VPCGUARD_REGIONS: the Regions served; empty: the function's own
 	Accounts   []string // VPCGUARD_ACCOUNTS: the sweep's accounts when Organizations cannot be read
+	// VPCGUARD_ORGANIZATIONAL_UNITS: the OUs (or root) the sweep covers; empty: the whole organization
+	OrganizationalUnits []string
 }
 
 // Defaults for unset variables.

@@ -18,11 +18,16 @@ const (
 	// EnvAccounts is the comma list of accounts the sweep covers when
 	// Organizations cannot be read (and locally).
 	EnvAccounts = "VPCGUARD_ACCOUNTS"
+	// EnvOrganizationalUnits is the comma list of OUs (or the root) whose
+	// accounts the sweep covers, recursively; unset is the whole
+	// organization.
+	EnvOrganizationalUnits = "VPCGUARD_ORGANIZATIONAL_UNITS"
 )
 
 var (
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	parentRE  = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 	// roleNameRE is IAM's role name: 1-64 characters of [\w+=,.@-].
 	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 )
@@ -51,6 +56,14 @@ func parseOrganization(getenv func(string) string, cfg *Config, bad func(name, v
 			bad(EnvAccounts, v, fmt.Sprintf("want a comma list of 12-digit account IDs (not account IDs: %s)", strings.Join(wrong, ", ")))
 		} else {
 			cfg.Accounts = list
+		}
+	}
+	if v, ok := lookup(getenv, EnvOrganizationalUnits); ok {
+		list, wrong := commaList(v, parentRE.MatchString)
+		if len(wrong) > 0 || len(list) == 0 {
+			bad(EnvOrganizationalUnits, v, fmt.Sprintf("want a comma list of OU ids (ou-…-…) or the root id (r-…) (not: %s)", strings.Join(wrong, ", ")))
+		} else {
+			cfg.OrganizationalUnits = list
 		}
 	}
 }

@@ -27,10 +27,11 @@ func TestSingleAccountModeByDefault(t *testing.T) {
 
 func TestOrganizationSettings(t *testing.T) {
 	cfg, err := FromEnv(env(map[string]string{
-		"VPCGUARD_MEMBER_ROLE": " vpcguard-member ",
-		"VPCGUARD_REGIONS":     "us-east-1, eu-west-1,us-east-1,,ap-southeast-2",
-		"VPCGUARD_ACCOUNTS":    "444455556666,777788889999",
-		"VPCGUARD_ROLE_ARN":    "arn:aws:iam::111122223333:role/VpcGuard-ModelguardRole-AB12,arn:aws:iam::111122223333:role/VpcGuard-SweepRole-CD34",
+		"VPCGUARD_MEMBER_ROLE":          " vpcguard-member ",
+		"VPCGUARD_REGIONS":              "us-east-1, eu-west-1,us-east-1,,ap-southeast-2",
+		"VPCGUARD_ACCOUNTS":             "444455556666,777788889999",
+		"VPCGUARD_ORGANIZATIONAL_UNITS": "ou-a1b2-workload1, r-a1b2",
+		"VPCGUARD_ROLE_ARN":             "arn:aws:iam::111122223333:role/VpcGuard-ModelguardRole-AB12,arn:aws:iam::111122223333:role/VpcGuard-SweepRole-CD34",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,9 @@ func TestOrganizationSettings(t *testing.T) {
 	}
 	if want := []string{"444455556666", "777788889999"}; !slices.Equal(cfg.Accounts, want) {
 		t.Errorf("accounts = %v", cfg.Accounts)
+	}
+	if want := []string{"ou-a1b2-workload1", "r-a1b2"}; !slices.Equal(cfg.OrganizationalUnits, want) {
+		t.Errorf("OUs = %v", cfg.OrganizationalUnits)
 	}
 	if cfg.HomeAccount() != "111122223333" {
 		t.Errorf("home account = %q", cfg.HomeAccount())
@@ -83,14 +87,15 @@ func TestRegionsAloneServeTheOwnAccountInSeveralRegions(t *testing.T) {
 
 func TestBadOrganizationValues(t *testing.T) {
 	_, err := FromEnv(env(map[string]string{
-		"VPCGUARD_MEMBER_ROLE": "arn:aws:iam::444455556666:role/vpcguard-member",
-		"VPCGUARD_REGIONS":     "us-east-1,Europe",
-		"VPCGUARD_ACCOUNTS":    "4444-5555-6666",
+		"VPCGUARD_MEMBER_ROLE":          "arn:aws:iam::444455556666:role/vpcguard-member",
+		"VPCGUARD_REGIONS":              "us-east-1,Europe",
+		"VPCGUARD_ACCOUNTS":             "4444-5555-6666",
+		"VPCGUARD_ORGANIZATIONAL_UNITS": "Workloads",
 	}))
 	if err == nil {
 		t.Fatal("bad organization settings accepted")
 	}
-	for _, want := range []string{`VPCGUARD_MEMBER_ROLE="arn:aws:iam`, "want an IAM role name", `VPCGUARD_REGIONS="us-east-1,Europe"`, `"Europe"`, `VPCGUARD_ACCOUNTS="4444-5555-6666"`, "12-digit"} {
+	for _, want := range []string{`VPCGUARD_MEMBER_ROLE="arn:aws:iam`, "want an IAM role name", `VPCGUARD_REGIONS="us-east-1,Europe"`, `"Europe"`, `VPCGUARD_ACCOUNTS="4444-5555-6666"`, "12-digit", `VPCGUARD_ORGANIZATIONAL_UNITS="Workloads"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %s", err, want)
 		}
