@@ -131,7 +131,8 @@ func TestOrganizationSweep(t *testing.T) {
 		"vpcguard organization sweep from account 111122223333 (report mode)",
 		"COVERAGE: 6 of 12 account/Regions covered, 0 partial, 6 NOT COVERED",
 		"444455556666  ml-prod", "777788889999  ml-research", "eu-west-1",
-		"222233334444  sandbox               us-east-1             -      -         -  -         not covered: account 222233334444 (us-east-1): cannot assume arn:aws:iam::222233334444:role/vpcguard-member",
+		"222233334444  sandbox               us-east-1             -      -         -  -         NOT COVERED",
+		"222233334444 sandbox (us-east-1, eu-west-1): account 222233334444 (us-east-1): cannot assume arn:aws:iam::222233334444:role/vpcguard-member: AccessDenied: User: arn:aws:sts::111122223333:assumed-role/vpcguard-modelguard/awssim is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222233334444:role/vpcguard-member (request ",
 		"AssumeRole",
 	} {
 		if !strings.Contains(body, want) {
