@@ -11,7 +11,10 @@
 //   - the Lambda asset of each function: the linux/arm64 bootstrap built as
 //     the CDK stack builds it, raw and zipped;
 //   - the sweep of 10,000 models in 50 VPCs with 20 ms latency and a rate
-//     limit on DescribeModel (pkg/sweep/sweepsim.Bench, as sweepbench).
+//     limit on DescribeModel (pkg/sweep/sweepsim.Bench, as sweepbench);
+//   - the organization sweep of 20 accounts × 2 Regions × 500 models with
+//     20 ms latency (pkg/sweep/sweepsim.OrgBench): its AssumeRole calls
+//     and wall time.
 //
 // Usage:
 //
@@ -58,6 +61,7 @@ type Results struct {
 	Functions   []*FunctionResult  `json:"functions"`
 	Python      *PythonResult      `json:"python_boto3"`
 	Sweep       *SweepResult       `json:"sweep,omitempty"`
+	OrgSweep    *OrgSweepResult    `json:"organization_sweep,omitempty"`
 	Errors      []string           `json:"errors,omitempty"`
 	TotalMs     int64              `json:"total_ms"`
 }
@@ -223,6 +227,14 @@ func run(ctx context.Context, o options) (*Results, error) {
 	progress("sweep: %s (about %s)", so, map[bool]string{false: "75 s", true: "15 s"}[o.quick])
 	if res.Sweep, err = runSweep(ctx, so); err != nil {
 		fail("sweep", err)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	oo := orgSweepOptions(o.quick)
+	progress("organization sweep: %s", oo)
+	if res.OrgSweep, err = runOrgSweep(ctx, oo); err != nil {
+		fail("organization sweep", err)
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
