@@ -59,7 +59,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	if bin, err = e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: e2e.Guards, Log: os.Stderr}); err != nil {
+	if bin, err = e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep"), Log: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -30,6 +30,12 @@ type SessionConfig struct {
 	Scenario *awssim.Scenario
 	// Env overrides FunctionEnv per variable; an empty value unsets one.
 	Env map[string]string
+	// Org, instead of Scenario, serves a whole organization (org.go); the
+	// functions run in its account Central (default the first principal's)
+	// in Region (default us-east-1), each signing as the organization's
+	// principal for its role.
+	Org             *awssim.OrgScenario
+	Central, Region string
 }
 
 // Session is one simulated account with the functions pointed at it. The
@@ -37,20 +43,42 @@ type SessionConfig struct {
 // serialised.
 type Session struct {
 	Account *Account
-	runner  *Runner
-	env     map[string]string
-	mu      sync.Mutex
-	funcs   map[string]*Function
-	order   []string
+	// Org is the whole organization of an organization session, else nil.
+	Org    *awssim.Org
+	keys   map[string]string // function → access key (organization sessions)
+	runner *Runner
+	env    map[string]string
+	mu     sync.Mutex
+	funcs  map[string]*Function
+	order  []string
 }
 
 // Start serves cfg.Scenario and prepares the functions' environment.
 func (r *Runner) Start(cfg SessionConfig) (*Session, error) {
+	if cfg.Org != nil {
+		return r.startOrg(cfg)
+	}
 	acct, err := StartAccount(cfg.Scenario)
 	if err != nil {
 		return nil, err
 	}
 	return &Session{Account: acct, runner: r, env: cfg.Env, funcs: map[string]*Function{}}, nil
+}
+
+func (r *Runner) startOrg(cfg SessionConfig) (*Session, error) {
+	central, region := cfg.Central, cfg.Region
+	if central == "" && len(cfg.Org.Principals) > 0 {
+		central = strings.SplitN(cfg.Org.Principals[0].RoleARN, ":", 6)[4]
+	}
+	if region == "" {
+		region = "us-east-1"
+	}
+	acct, org, err := StartOrg(cfg.Org, central, region)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Account: acct, Org: org, keys: accessKeys(cfg.Org, central, r.Bin.Functions()),
+		runner: r, env: cfg.Env, funcs: map[string]*Function{}}, nil
 }
 
 // FunctionEnv is the environment function name runs with: the SDK's
@@ -78,6 +106,9 @@ func (s *Session) FunctionEnv(name string) map[string]string {
 		"VPCGUARD_MODE":                   string(report.ModeReport),
 		"VPCGUARD_EVENT_BUS":              "vpcguard",
 		"VPCGUARD_ROLE_ARN":               s.ownRoles(acct),
+	}
+	if key := s.keys[name]; key != "" {
+		env["AWS_ACCESS_KEY_ID"] = key
 	}
 	if sns := s.runner.SNS; sns != nil {
 		env["AWS_ENDPOINT_URL_SNS"] = sns.URL
