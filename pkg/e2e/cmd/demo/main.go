@@ -2,7 +2,9 @@
 // under the AWS Lambda Runtime Interface Emulator against the simulated
 // demo account (pkg/awssim, scenario "demo") and an SNS topic (goaws),
 // replays every event in events/ in report mode, then the events that
-// planned a repair in remediate mode on a fresh account, and prints what
+// planned a repair in remediate mode on a fresh account, then, in
+// organization mode, the events of events/organization/ from two member
+// accounts of a simulated organization in two Regions, and prints what
 // vpcguard found, did and emailed.
 //
 //	go run ./pkg/e2e/cmd/demo [-events DIR] [-scenario NAME] [-emails=false] [-log FILE] [-v]
@@ -151,6 +153,12 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	}
 	d.remediate = d.replay(ctx, sess2, repairs)
 	sess2.Close()
+	if ctx.Err() != nil {
+		return d.fatal(ctx.Err())
+	}
+
+	// Part 3: organization mode (org.go).
+	d.organization(ctx, runner)
 	if ctx.Err() != nil {
 		return d.fatal(ctx.Err())
 	}
