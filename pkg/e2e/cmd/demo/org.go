@@ -124,4 +124,3 @@ func attr(m e2e.Delivery, name string) string {
 	_, v, _ := strings.Cut(m.Attributes[name], " ")
 	return v
 }
-
