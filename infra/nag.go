@@ -42,24 +42,48 @@ func suppress(c constructs.IConstruct, children bool, list ...suppression) {
 
 // IAM5 findings of a function role (its default policy is a child).
 func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
+	regions := []string{"<AWS::Region>"}
+	if cfg.Organization() {
+		regions = cfg.MemberRegions
+		if len(regions) == 0 {
+			regions = []string{"<AWS::Region>"}
+		}
+	}
+	list := guardSuppressions(cfg, regions)
+	if cfg.Organization() {
+		list = append(list, assumeMemberRoleSuppression())
+	}
+	suppress(role, true, list...)
+}
+
+// guardSuppressions are the IAM5 findings of the guard permissions
+// (iam.go) of a role that serves regions (as cdk-nag renders them).
+func guardSuppressions(cfg Settings, regions []string) []suppression {
+	star := "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
+		"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
+		"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
+		"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max)."
+	if cfg.Organization() {
+		star += " In organization mode the sweep also lists the accounts of the organization (organizations:ListAccounts, " +
+			"ListAccountsForParent, ListOrganizationalUnitsForParent), whose OUs are known only at deploy."
+	}
+	var sagemaker []string
+	for _, resource := range []string{"model", "endpoint-config", "endpoint"} {
+		for _, r := range regions {
+			sagemaker = append(sagemaker, "Resource::arn:<AWS::Partition>:sagemaker:"+r+":<AWS::AccountId>:"+resource+"/*")
+		}
+	}
 	list := []suppression{
 		{
-			id: "AwsSolutions-IAM5",
-			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
-				"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
-				"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
-				"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max).",
+			id:        "AwsSolutions-IAM5",
+			reason:    star,
 			appliesTo: []string{"Resource::*"},
 		},
 		{
 			id: "AwsSolutions-IAM5",
 			reason: "sagemaker:Describe*/ListTags on the models, endpoint configs and endpoints of this account and region: " +
 				"vpcguard evaluates whichever one a CloudTrail event names, created by anyone at any time, so names are unknown at deploy. Read-only.",
-			appliesTo: []string{
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*",
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*",
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*",
-			},
+			appliesTo: sagemaker,
 		},
 		{
 			id: "AwsSolutions-IAM5",
@@ -74,16 +98,16 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 			appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*"},
 		},
 	}
-	if w := remediationSuppression(cfg); w != nil {
+	if w := remediationSuppression(cfg, regions); w != nil {
 		list = append(list, *w)
 	}
-	suppress(role, true, list...)
+	return list
 }
 
 // remediationSuppression covers the write statements of remediate mode, or
 // is nil in report mode. One entry per finding: the resources overlap between
 // the actions, and a finding gets one reason.
-func remediationSuppression(cfg Settings) *suppression {
+func remediationSuppression(cfg Settings, regions []string) *suppression {
 	var ids, what []string
 	resources := map[string]bool{}
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
@@ -113,8 +137,10 @@ func remediationSuppression(cfg Settings) *suppression {
 	}
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
-		if resources[r] {
-			appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"+r+"/*")
+		for _, region := range regions {
+			if resources[r] {
+				appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:"+region+":<AWS::AccountId>:"+r+"/*")
+			}
 		}
 	}
 	return &suppression{

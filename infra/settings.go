@@ -36,6 +36,11 @@ type Settings struct {
 	LogLevel          string   // Lambda application log level
 	SweepSchedule     string   // EventBridge schedule expression of the sweep function
 	NotifyCompliant   bool     // VPCGUARD_NOTIFY_COMPLIANT
+	// Organization mode (orgsettings.go).
+	OrganizationID            string   // o-…; empty: single-account mode
+	MemberRegions             []string // the Regions served; empty: the stack's Region
+	MemberOrganizationalUnits []string // OUs (or the root) the StackSets target; empty: asked at deploy (parameter)
+	StackSetCallAs            string   // DELEGATED_ADMIN or SELF
 }
 
 // Defaults for context keys that are not set.
@@ -52,6 +57,7 @@ const (
 var contextKeys = []string{
 	"mode", "remediations", "notificationEmail", "expectedInstances", "exemptTag",
 	"existingTrail", "eventBusName", "logLevel", "sweepSchedule", "notifyCompliant",
+	"organizationId", "memberRegions", "memberOrganizationalUnits", "stackSetCallAs",
 }
 
 var (
@@ -176,6 +182,7 @@ func parseSettings(get func(string) (string, bool)) (Settings, error) {
 		}
 	}
 	parseBool("notifyCompliant", &s.NotifyCompliant)
+	parseOrganization(get, &s, bad)
 
 	if err := errors.Join(errs...); err != nil {
 		return Settings{}, err
