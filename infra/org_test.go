@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -76,7 +77,7 @@ func TestSingleAccountModeHasNoOrganizationResources(t *testing.T) {
 			t.Errorf("%d %s in single-account mode", n, typ)
 		}
 	}
-	if strings.Contains(toJSON(s.json), "sts:AssumeRole\"") || strings.Contains(toJSON(s.json), "VPCGUARD_MEMBER_ROLE") {
+	if strings.Contains(toJSON(s.json), memberRoleName) || strings.Contains(toJSON(s.json), "VPCGUARD_MEMBER_ROLE") {
 		t.Error("single-account mode mentions the member role")
 	}
 }
@@ -90,12 +91,12 @@ func TestCentralBusAcceptsOnlyTheOrganization(t *testing.T) {
 		t.Errorf("bus = %s", toJSON(bus))
 	}
 	_, pol := only(t, "bus policy", s.resources("AWS::Events::EventBusPolicy"))
-	sts := statements(props(pol)["Statement"])
+	sts := statements(map[string]interface{}{"Statement": props(pol)["Statement"]})
 	if p := props(pol); p["EventBusName"] == nil || flatten(p["EventBusName"]) != "${"+busID+"}" {
 		t.Errorf("policy on %s", toJSON(p["EventBusName"]))
 	}
 	want := map[string]interface{}{
-		"Sid": "AllowOrganizationToPutEvents", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+		"Sid": "cdk-AllowOrganizationToPutEvents", "Effect": "Allow", "Principal": map[string]interface{}{"AWS": "*"}, "Action": "events:PutEvents",
 		"Resource":  "${" + busID + ".Arn}",
 		"Condition": map[string]interface{}{"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": orgID}},
 	}
@@ -171,6 +172,7 @@ func TestStackSetsAreServiceManagedWithAutoDeployment(t *testing.T) {
 		role, fwd := stackSets(t, s)
 		for name, ss := range map[string]map[string]interface{}{"member role": role, "forwarder": fwd} {
 			if ss["PermissionModel"] != "SERVICE_MANAGED" || toJSON(ss["AutoDeployment"]) != `{"Enabled":true,"RetainStacksOnAccountRemoval":false}` ||
+				toJSON(ss["ManagedExecution"]) != `{"Active":true}` ||
 				ss["CallAs"] != tc.callAs {
 				t.Errorf("%v %s: %s", tc.ctx, name, toJSON(ss))
 			}
@@ -512,5 +514,41 @@ func TestOrganizationSettings(t *testing.T) {
 	}
 	if _, err := parseSettings(ctxGetter(map[string]string{"memberRegions": "us-east-1"})); err == nil || !strings.Contains(err.Error(), "set organizationId too") {
 		t.Errorf("memberRegions without organizationId: %v", err)
+	}
+}
+
+// TestForwarderRulesMatchTheMemberEvents: the member events of
+// events/organization/ match exactly one forwarder rule, that of the
+// function that handles them.
+func TestForwarderRulesMatchTheMemberEvents(t *testing.T) {
+	s := synth(t, orgCtx)
+	files, err := filepath.Glob(filepath.Join(testRepoRoot(t), "events", "organization", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no events/organization/*.json: %v", err)
+	}
+	rules := templateResources(s.stack.Organization.ForwarderTemplate, "AWS::Events::Rule")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev map[string]interface{}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		var matched []string
+		for id, r := range rules {
+			pattern, _ := props(r)["EventPattern"].(map[string]interface{})
+			ok, err := matchPattern(pattern, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				matched = append(matched, id)
+			}
+		}
+		if len(matched) != 1 || !strings.HasPrefix(matched[0], "ModelguardForward") {
+			t.Errorf("%s matches forwarder rules %v", filepath.Base(f), matched)
+		}
 	}
 }
