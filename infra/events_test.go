@@ -142,35 +142,44 @@ func TestRulePatternsMatchTheEventFiles(t *testing.T) {
 	matchedBy := map[string][]string{} // file → functions whose rule matched it
 	handled := map[string]bool{}       // event names with a matching file
 	for name, fn := range s.stack.Functions {
-		tr := functionSpecs[name].Trigger
-		if tr.Scheduled {
+		spec := functionSpecs[name]
+		if spec.Trigger.Scheduled {
 			continue
 		}
 		fnArn := toJSON(map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, fn), "Arn"}})
-		var pattern map[string]interface{}
+		var patterns []map[string]interface{}
 		for _, r := range rules {
 			for _, target := range asList(props(r)["Targets"]) {
 				if toJSON(target.(map[string]interface{})["Arn"]) == fnArn {
-					pattern, _ = props(r)["EventPattern"].(map[string]interface{})
+					p, _ := props(r)["EventPattern"].(map[string]interface{})
+					patterns = append(patterns, p)
 				}
 			}
 		}
-		if pattern == nil {
-			t.Fatalf("%s: no rule with an event pattern targets it", name)
+		if len(patterns) != len(spec.Triggers()) || slices.ContainsFunc(patterns, func(p map[string]interface{}) bool { return p == nil }) {
+			t.Fatalf("%s: %d rules with an event pattern target it, want one per trigger (%d)", name, len(patterns), len(spec.Triggers()))
 		}
 		matches := 0
 		for _, ef := range events {
-			got, err := matchPattern(pattern, ef.event)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
+			got := false
+			for _, pattern := range patterns {
+				m, err := matchPattern(pattern, ef.event)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				got = got || m
 			}
 			detail, _ := ef.event["detail"].(map[string]interface{})
 			eventName, _ := detail["eventName"].(string)
 			_, failed := detail["errorCode"]
-			want := ef.event["source"] == tr.Source && detail["eventSource"] == tr.EventSource &&
-				slices.Contains(tr.EventNames, eventName) && !failed
+			extra, _ := detail["additionalEventData"].(map[string]interface{})
+			want := false
+			for _, tr := range spec.Triggers() {
+				want = want || (ef.event["source"] == tr.Source && detail["eventSource"] == tr.EventSource &&
+					slices.Contains(tr.EventNames, eventName) && !failed && (tr.Service == "" || extra["service"] == tr.Service))
+			}
 			if got != want {
-				t.Errorf("rule of %s on %s: match = %v, want %v", name, ef.name, got, want)
+				t.Errorf("rules of %s on %s: match = %v, want %v", name, ef.name, got, want)
 			}
 			if got {
 				matches++
@@ -179,11 +188,13 @@ func TestRulePatternsMatchTheEventFiles(t *testing.T) {
 			}
 		}
 		if matches == 0 {
-			t.Errorf("rule of %s matches none of the %d event files", name, len(events))
+			t.Errorf("rules of %s match none of the %d event files", name, len(events))
 		}
-		for _, en := range tr.EventNames {
-			if !handled[en] {
-				t.Errorf("%s handles %s but no event file of that call matches its rule", name, en)
+		for _, tr := range spec.Triggers() {
+			for _, en := range tr.EventNames {
+				if !handled[en] {
+					t.Errorf("%s handles %s but no event file of that call matches its rule", name, en)
+				}
 			}
 		}
 	}

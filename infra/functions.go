@@ -17,13 +17,20 @@ type Trigger struct {
 	Source      string   // EventBridge source, e.g. aws.sagemaker
 	EventSource string   // CloudTrail eventSource, e.g. sagemaker.amazonaws.com
 	EventNames  []string // CloudTrail eventName values handled
-	Scheduled   bool     // invoked by the sweepSchedule rule instead
+	// Service, when set, is the additionalEventData.service the calls carry:
+	// Application Auto Scaling shares eventSource autoscaling.amazonaws.com
+	// (and source aws.autoscaling) with EC2 Auto Scaling.
+	Service   string
+	Scheduled bool // invoked by the sweepSchedule rule instead
 }
 
 // FunctionSpec is what the stack needs to know about one functions/<name>.
 type FunctionSpec struct {
 	Name    string
 	Trigger Trigger
+	// More are the function's other event sources, each with a rule of its
+	// own (one rule matches one source).
+	More    []Trigger
 	Memory  float64       // MB
 	Timeout time.Duration // Lambda timeout
 	// KeepsState: the function keeps a cursor between runs in an S3 object
@@ -49,15 +56,25 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{
 			Source:      "aws.sagemaker",
 			EventSource: "sagemaker.amazonaws.com",
-			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint"},
+			EventNames:  []string{"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpointWeightsAndCapacities"},
 		},
+		// Drift of an endpoint's instance counts (issue 11).
+		More: []Trigger{{
+			Source: "aws.autoscaling", EventSource: "autoscaling.amazonaws.com", Service: "application-autoscaling",
+			EventNames: []string{"RegisterScalableTarget"},
+		}},
 		Memory: 128, Timeout: 60 * time.Second,
 	},
 	"endpointguard": {
 		Trigger: Trigger{
 			Source:      "aws.ec2",
 			EventSource: "ec2.amazonaws.com",
-			EventNames:  []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints"},
+			EventNames: []string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints",
+				// Drift of the model network (issue 11).
+				"ModifyVpcAttribute", "AssociateDhcpOptions",
+				"AssociateRouteTable", "ReplaceRouteTableAssociation", "DisassociateRouteTable", "CreateRoute", "ReplaceRoute", "DeleteRoute",
+				"AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules",
+				"DeleteFlowLogs"},
 		},
 		Memory: 128, Timeout: 60 * time.Second,
 	},
@@ -67,6 +84,9 @@ var functionSpecs = map[string]FunctionSpec{
 		KeepsState: true,
 	},
 }
+
+// Triggers are the function's triggers: Trigger, then More.
+func (s FunctionSpec) Triggers() []Trigger { return append([]Trigger{s.Trigger}, s.More...) }
 
 // DiscoverFunctions lists every functions/<name> directory that holds a Go
 // main package, sorted, with its spec. A directory without a spec is an error.

@@ -60,7 +60,7 @@ const (
 // Organization is what organization mode adds to the stack, for the tests.
 type Organization struct {
 	Bus        awsevents.EventBus
-	Rules      map[string]awsevents.Rule // per event function, on Bus
+	Rules      map[string][]awsevents.Rule // per event function, on Bus: one per trigger
 	MemberRole awscloudformation.CfnStackSet
 	Forwarder  awscloudformation.CfnStackSet
 	// Templates are the StackSets' templates, as embedded.
@@ -71,7 +71,7 @@ type Organization struct {
 func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 	cfg := props.Settings
 	stack := s.Stack
-	org := &Organization{Rules: map[string]awsevents.Rule{}}
+	org := &Organization{Rules: map[string][]awsevents.Rule{}}
 	s.Organization = org
 
 	// The Regions served: memberRegions, which must include this one.
@@ -144,12 +144,14 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 			RetryAttempts:   jsii.Number(retryAttempts),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(maxEventAgeHrs)),
 		})
-		org.Rules[spec.Name] = awsevents.NewRule(stack, jsii.String(pascal(spec.Name)+"OrganizationRule"), &awsevents.RuleProps{
-			EventBus:     org.Bus,
-			Description:  jsii.String("vpcguard: " + strings.Join(spec.Trigger.EventNames, ", ") + " calls that succeeded in member accounts"),
-			EventPattern: eventPattern(spec.Trigger),
-			Targets:      &[]awsevents.IRuleTarget{target},
-		})
+		for i, tr := range spec.Triggers() {
+			org.Rules[spec.Name] = append(org.Rules[spec.Name], awsevents.NewRule(stack, jsii.String(triggerID(spec, i, tr)+"OrganizationRule"), &awsevents.RuleProps{
+				EventBus:     org.Bus,
+				Description:  jsii.String("vpcguard: " + strings.Join(tr.EventNames, ", ") + " calls that succeeded in member accounts"),
+				EventPattern: eventPattern(tr),
+				Targets:      &[]awsevents.IRuleTarget{target},
+			}))
+		}
 	}
 	for _, spec := range props.Functions {
 		s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
@@ -361,13 +363,24 @@ func newForwarderStack(app awscdk.App, id string, props *awscdk.StackProps, cfg 
 		if spec.Trigger.Scheduled {
 			continue
 		}
-		awsevents.NewRule(stack, jsii.String(pascal(spec.Name)+"Forward"), &awsevents.RuleProps{
-			Description:  jsii.String("vpcguard " + spec.Name + ": " + strings.Join(spec.Trigger.EventNames, ", ") + " calls that succeeded, to the central bus"),
-			EventPattern: eventPattern(spec.Trigger),
-			Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{Role: role})},
-		})
+		for i, tr := range spec.Triggers() {
+			awsevents.NewRule(stack, jsii.String(triggerID(spec, i, tr)+"Forward"), &awsevents.RuleProps{
+				Description:  jsii.String("vpcguard " + spec.Name + ": " + strings.Join(tr.EventNames, ", ") + " calls that succeeded, to the central bus"),
+				EventPattern: eventPattern(tr),
+				Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{Role: role})},
+			})
+		}
 	}
 	if !cfg.ExistingTrail {
 		(&VpcGuardStack{Stack: stack}).newTrail()
 	}
+}
+
+// triggerID names the rule of a function's i-th trigger, as addFunction
+// does: the function, then the source of every trigger after the first.
+func triggerID(spec FunctionSpec, i int, tr Trigger) string {
+	if i == 0 {
+		return pascal(spec.Name)
+	}
+	return pascal(spec.Name) + pascal(strings.TrimPrefix(tr.Source, "aws."))
 }

@@ -105,11 +105,11 @@ func TestCentralBusAcceptsOnlyTheOrganization(t *testing.T) {
 	}
 }
 
-// patternsOn returns the event patterns of the rules on a bus ("" = the
-// default bus), as JSON, by the target they invoke.
-func patternsOn(t *testing.T, rules map[string]map[string]interface{}, bus string) map[string]string {
+// patternsOn returns the rules on a bus ("" = the default bus) as
+// "<target> <event pattern JSON>".
+func patternsOn(t *testing.T, rules map[string]map[string]interface{}, bus string) map[string]bool {
 	t.Helper()
-	out := map[string]string{}
+	out := map[string]bool{}
 	for id, r := range rules {
 		p := props(r)
 		if p["EventPattern"] == nil {
@@ -126,7 +126,17 @@ func patternsOn(t *testing.T, rules map[string]map[string]interface{}, bus strin
 		if len(targets) != 1 {
 			t.Fatalf("rule %s has %d targets", id, len(targets))
 		}
-		out[flatten(targets[0].(map[string]interface{})["Arn"])] = toJSON(p["EventPattern"])
+		out[flatten(targets[0].(map[string]interface{})["Arn"])+" "+toJSON(p["EventPattern"])] = true
+	}
+	return out
+}
+
+// patternsOnly drops the targets of patternsOn.
+func patternsOnly(m map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		_, p, _ := strings.Cut(k, " ")
+		out[p] = true
 	}
 	return out
 }
@@ -141,7 +151,10 @@ func TestCentralBusRulesAreTheDefaultBusRules(t *testing.T) {
 	if len(onDefault) == 0 || !maps.Equal(onDefault, onCentral) {
 		t.Errorf("default-bus patterns %v\ncentral-bus patterns %v", onDefault, onCentral)
 	}
-	for name := range s.stack.Organization.Rules {
+	for name, rules := range s.stack.Organization.Rules {
+		if len(rules) != len(functionSpecs[name].Triggers()) {
+			t.Errorf("%s: %d central rules for %d triggers", name, len(rules), len(functionSpecs[name].Triggers()))
+		}
 		want := map[string]interface{}{"Arn": map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.Functions[name]), "Arn"}}}
 		noPanic(t, "central rule of "+name, func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), &map[string]interface{}{
@@ -347,10 +360,7 @@ func TestForwarderPatternsEqualTheCentralPatterns(t *testing.T) {
 	for _, ctx := range []map[string]string{orgCtx, orgRemediateCtx} {
 		s := synth(t, ctx)
 		busID, _ := only(t, "bus", s.resources("AWS::Events::EventBus"))
-		central := map[string]bool{}
-		for _, p := range patternsOn(t, s.resources("AWS::Events::Rule"), "${"+busID+"}") {
-			central[p] = true
-		}
+		central := patternsOnly(patternsOn(t, s.resources("AWS::Events::Rule"), "${"+busID+"}"))
 		tmpl := s.stack.Organization.ForwarderTemplate
 		roleID, role := only(t, "forwarder role", templateResources(tmpl, "AWS::IAM::Role"))
 		forwarded := map[string]bool{}
@@ -547,7 +557,7 @@ func TestForwarderRulesMatchTheMemberEvents(t *testing.T) {
 				matched = append(matched, id)
 			}
 		}
-		if len(matched) != 1 || !strings.HasPrefix(matched[0], "ModelguardForward") {
+		if len(matched) != 1 || !strings.HasPrefix(matched[0], "Modelguard") {
 			t.Errorf("%s matches forwarder rules %v", filepath.Base(f), matched)
 		}
 	}

@@ -239,15 +239,23 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		RetryAttempts:   jsii.Number(retryAttempts),
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(maxEventAgeHrs)),
 	})
-	ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}}
-	if spec.Trigger.Scheduled {
-		ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
-		ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))
-	} else {
-		ruleProps.Description = jsii.String("vpcguard: " + strings.Join(spec.Trigger.EventNames, ", ") + " calls that succeeded")
-		ruleProps.EventPattern = eventPattern(spec.Trigger)
+	for i, tr := range spec.Triggers() {
+		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}}
+		if tr.Scheduled {
+			ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
+			ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))
+		} else {
+			ruleProps.Description = jsii.String("vpcguard: " + strings.Join(tr.EventNames, ", ") + " calls that succeeded")
+			ruleProps.EventPattern = eventPattern(tr)
+		}
+		// The first rule keeps its construct id (and so its logical id in
+		// deployed stacks); the others are named by their source.
+		id := "Rule"
+		if i > 0 {
+			id = pascal(strings.TrimPrefix(tr.Source, "aws.")) + "Rule"
+		}
+		awsevents.NewRule(scope, jsii.String(id), ruleProps)
 	}
-	awsevents.NewRule(scope, jsii.String("Rule"), ruleProps)
 
 	alarm := awscloudwatch.NewAlarm(scope, jsii.String("ErrorsAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String("vpcguard " + spec.Name + ": invocations failed"),
@@ -268,14 +276,18 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 
 // eventPattern matches the successful CloudTrail calls a function handles.
 func eventPattern(t Trigger) *awsevents.EventPattern {
+	detail := map[string]interface{}{
+		"eventSource": []string{t.EventSource},
+		"eventName":   t.EventNames,
+		"errorCode":   []interface{}{map[string]interface{}{"exists": false}},
+	}
+	if t.Service != "" {
+		detail["additionalEventData"] = map[string]interface{}{"service": []string{t.Service}}
+	}
 	return &awsevents.EventPattern{
 		Source:     jsii.Strings(t.Source),
 		DetailType: jsii.Strings(cloudTrailDetailType),
-		Detail: &map[string]interface{}{
-			"eventSource": []string{t.EventSource},
-			"eventName":   t.EventNames,
-			"errorCode":   []interface{}{map[string]interface{}{"exists": false}},
-		},
+		Detail:     &detail,
 	}
 }
 

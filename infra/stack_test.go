@@ -103,7 +103,6 @@ func TestRulesMatchTheHandledCallsOnTheDefaultBus(t *testing.T) {
 	s := synth(t, reportCtx)
 	dlqArn := map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.DLQ), "Arn"}}
 	for name, fn := range s.stack.Functions {
-		tr := functionSpecs[name].Trigger
 		target := map[string]interface{}{
 			"Arn":              map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, fn), "Arn"}},
 			"DeadLetterConfig": map[string]interface{}{"Arn": dlqArn},
@@ -112,26 +111,41 @@ func TestRulesMatchTheHandledCallsOnTheDefaultBus(t *testing.T) {
 				"MaximumEventAgeInSeconds": maxEventAgeHrs * 3600,
 			},
 		}
-		want := map[string]interface{}{
-			"State":   "ENABLED",
-			"Targets": []interface{}{assertions.Match_ObjectLike(&target)},
-		}
-		if tr.Scheduled {
-			want["ScheduleExpression"] = defaultSweepSchedule
-		} else {
-			want["EventPattern"] = map[string]interface{}{
-				"source":      []string{tr.Source},
-				"detail-type": []string{"AWS API Call via CloudTrail"},
-				"detail": map[string]interface{}{
+		for _, tr := range functionSpecs[name].Triggers() {
+			want := map[string]interface{}{
+				"State":   "ENABLED",
+				"Targets": []interface{}{assertions.Match_ObjectLike(&target)},
+			}
+			if tr.Scheduled {
+				want["ScheduleExpression"] = defaultSweepSchedule
+			} else {
+				detail := map[string]interface{}{
 					"eventSource": []string{tr.EventSource},
 					"eventName":   tr.EventNames,
 					"errorCode":   []interface{}{map[string]interface{}{"exists": false}},
-				},
+				}
+				if tr.Service != "" {
+					detail["additionalEventData"] = map[string]interface{}{"service": []string{tr.Service}}
+				}
+				want["EventPattern"] = map[string]interface{}{
+					"source":      []string{tr.Source},
+					"detail-type": []string{"AWS API Call via CloudTrail"},
+					"detail":      detail,
+				}
 			}
+			noPanic(t, "rule of "+name+" for "+tr.Source, func() {
+				s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), &want)
+			})
 		}
-		noPanic(t, "rule of "+name, func() {
-			s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), &want)
-		})
+	}
+	// Application Auto Scaling's calls reach EventBridge as aws.autoscaling
+	// with additionalEventData.service application-autoscaling (AWS's own
+	// example, shared/fixtures/aws-samples/eventbridge), never as
+	// aws.application-autoscaling, which is the source of its scaling events.
+	more := functionSpecs["modelguard"].More
+	if len(more) != 1 || more[0].Source != "aws.autoscaling" || more[0].Service != "application-autoscaling" ||
+		!slices.Equal(more[0].EventNames, []string{"RegisterScalableTarget"}) {
+		t.Errorf("modelguard's Application Auto Scaling trigger: %+v", more)
 	}
 	for _, r := range s.resources("AWS::Events::Rule") {
 		if _, ok := props(r)["EventBusName"]; ok {

@@ -1,5 +1,7 @@
-// Command modelguard evaluates SageMaker CreateModel, CreateEndpointConfig
-// and CreateEndpoint events against the SageMaker VPC guidelines.
+// Command modelguard evaluates the SageMaker events (CreateModel,
+// CreateEndpointConfig, CreateEndpoint, and UpdateEndpointWeightsAndCapacities)
+// and Application Auto Scaling's RegisterScalableTarget of an endpoint
+// variant against the SageMaker VPC guidelines.
 //
 // In Lambda it is the bootstrap of a provided.al2023 function; locally,
 // `modelguard -event FILE` handles one event and prints the result.
@@ -14,5 +16,7 @@ import (
 
 func main() {
 	os.Exit(app.Main("modelguard",
-		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint))
+		cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
+		cloudtrail.KindUpdateEndpointWeightsAndCapacities,
+		cloudtrail.KindRegisterScalableTarget))
 }

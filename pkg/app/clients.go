@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -37,7 +38,10 @@ type Clients struct {
 	AutoScaling *applicationautoscaling.Client
 }
 
-// NewClients loads the default AWS configuration with the standard retryer.
+// NewClients loads the default AWS configuration with the standard retryer
+// and vpcguard's transport (pkg/awshttp). A CA bundle named by
+// AWS_CA_BUNDLE that cannot be used stops it with an error naming the
+// variable.
 func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
 	cfg, err := LoadConfig(ctx, optFns...)
 	if err != nil {
@@ -47,12 +51,16 @@ func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) erro
 }
 
 // LoadConfig is the default AWS configuration with the standard retryer
-// and vpcguard's HTTP client, then optFns.
+// and vpcguard's transport (pkg/awshttp), then optFns.
 func LoadConfig(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
-	opts := append([]func(*awsconfig.LoadOptions) error{
+	if err := awshttp.CheckCABundle(os.Getenv); err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
-		awsconfig.WithHTTPClient(awshttp.Client()),
-	}, optFns...)
+	}
+	opts = append(opts, awshttp.LoadOptions()...)
+	opts = append(opts, optFns...)
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)

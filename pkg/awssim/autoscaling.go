@@ -16,6 +16,7 @@ import (
 
 var autoScalingOps = map[string]handler{
 	"DescribeScalableTargets": (*Server).describeScalableTargets,
+	"RegisterScalableTarget":  (*Server).registerScalableTarget, // capacity.go
 }
 
 // SageMakerVariantDimension is the scalable dimension of a SageMaker

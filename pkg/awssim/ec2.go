@@ -30,6 +30,20 @@ var ec2Ops = map[string]handler{
 	"ModifyVpcEndpoint":      (*Server).modifyVpcEndpoint,
 	"DeleteVpcEndpoints":     (*Server).deleteVpcEndpoints,
 	"CreateTags":             (*Server).createTags,
+	// Drift writes (ec2drift.go).
+	"ModifyVpcAttribute":           (*Server).modifyVpcAttribute,
+	"AssociateDhcpOptions":         (*Server).associateDhcpOptions,
+	"AssociateRouteTable":          (*Server).associateRouteTable,
+	"ReplaceRouteTableAssociation": (*Server).replaceRouteTableAssociation,
+	"DisassociateRouteTable":       (*Server).disassociateRouteTable,
+	"CreateRoute":                  (*Server).createRoute,
+	"ReplaceRoute":                 (*Server).replaceRoute,
+	"DeleteRoute":                  (*Server).deleteRoute,
+	"AuthorizeSecurityGroupEgress": (*Server).authorizeSecurityGroupEgress,
+	"RevokeSecurityGroupEgress":    (*Server).revokeSecurityGroupEgress,
+	"ModifySecurityGroupRules":     (*Server).modifySecurityGroupRules,
+	"DescribeSecurityGroupRules":   (*Server).describeSecurityGroupRules,
+	"DeleteFlowLogs":               (*Server).deleteFlowLogs,
 }
 
 // MaxEndpointPolicy is the largest VPC endpoint policy, in characters.

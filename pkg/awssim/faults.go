@@ -236,6 +236,8 @@ func throttleError(service string) *apiError {
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
 	case "organizations":
 		return &apiError{Status: 400, Code: "TooManyRequestsException", Message: "AWS Organizations can't complete your request because it has received too many requests in a short period of time.", throttle: true}
+	case "dynamodb":
+		return &apiError{Status: 400, Code: "ProvisionedThroughputExceededException", Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.", throttle: true}
 	}
 	return &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded", throttle: true}
 }
@@ -250,7 +252,7 @@ func (s *Server) accessDenied(c *call) *apiError {
 	switch c.svc.name {
 	case "ec2":
 		return &apiError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + msg}
-	case "sagemaker", "events", "application-autoscaling", "organizations":
+	case "sagemaker", "events", "application-autoscaling", "organizations", "dynamodb":
 		return &apiError{Status: 400, Code: "AccessDeniedException", Message: msg}
 	case "s3":
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
@@ -268,6 +270,8 @@ func internalError(service string) *apiError {
 		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
 	case "organizations":
 		return &apiError{Status: 500, Code: "ServiceException", Message: "AWS Organizations can't complete your request because of an internal service error."}
+	case "dynamodb":
+		return &apiError{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
 	}
 	return &apiError{Status: 500, Code: "InternalError", Message: "An internal error has occurred."}
 }

@@ -21,6 +21,8 @@ var sageMakerOps = map[string]handler{
 	"ListModels":             (*Server).listModels,
 	"ListEndpoints":          (*Server).listEndpoints,
 	"ListTags":               (*Server).listTags,
+	// capacity.go
+	"UpdateEndpointWeightsAndCapacities": (*Server).updateEndpointWeightsAndCapacities,
 }
 
 // epoch is a timestamp rendered as epoch seconds, as awsJson does.

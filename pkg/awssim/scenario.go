@@ -60,6 +60,9 @@ type Scenario struct {
 	// name is accepted.
 	EventBuses []string `json:"eventBuses,omitempty"`
 
+	// DynamoDBTables are the DynamoDB tables (the state table).
+	DynamoDBTables []DynamoDBTable `json:"dynamodbTables,omitempty"`
+
 	// Faults are injected per operation key: "ec2:DescribeRouteTables",
 	// "sagemaker:*" (a whole service) or "*" (everything).
 	Faults map[string]Fault `json:"faults,omitempty"`

@@ -230,20 +230,23 @@ type serviceDef struct {
 	regional bool
 	ops      map[string]handler
 	writes   map[string]bool
+
+	jsonVersion string // JSON protocol version: default 1.1, DynamoDB 1.0
 }
 
 var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags")},
-		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps},
+		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, ec2DriftWrites...)...)},
+		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps, writes: set("UpdateEndpointWeightsAndCapacities")},
 		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
 		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
 		"sts":                     {name: "sts", proto: protoQuery, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps},
 		"sns":                     {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
-		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps},
+		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
+		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", regional: true, ops: dynamoDBOps},
 	}
 }
 
@@ -275,6 +278,13 @@ type call struct {
 }
 
 func (c *call) key() string { return c.svc.name + ":" + c.op }
+
+func (c *call) jsonContentType() string {
+	if c.svc != nil && c.svc.jsonVersion != "" {
+		return "application/x-amz-json-" + c.svc.jsonVersion
+	}
+	return "application/x-amz-json-1.1"
+}
 
 // apiError is an error response.
 type apiError struct {
@@ -676,7 +686,7 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 			s.renderError(c, errorf(500, "InternalFailure", "awssim: rendering %s: %v", c.op, err))
 			return
 		}
-		h.Set("Content-Type", "application/x-amz-json-1.1")
+		h.Set("Content-Type", c.jsonContentType())
 	case protoS3:
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
@@ -743,7 +753,7 @@ func (s *Server) renderError(c *call, e *apiError) {
 	case protoJSON:
 		h.Set("X-Amzn-ErrorType", e.Code)
 		json.NewEncoder(&buf).Encode(map[string]string{"__type": e.Code, "message": e.Message})
-		h.Set("Content-Type", "application/x-amz-json-1.1")
+		h.Set("Content-Type", c.jsonContentType())
 	case protoS3:
 		buf.WriteString(xmlHeader)
 		buf.WriteString("<Error><Code>")

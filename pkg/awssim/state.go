@@ -66,6 +66,8 @@ type state struct {
 	tagsByARN       map[string]Tags // SageMaker resources, by lower-case ARN
 	scalableTargets []*scalableTargetState
 
+	ddb map[string]*ddbTable // DynamoDB tables, by name
+
 	roles   map[string]*roleState // by lower-case name
 	buckets map[string]*Bucket
 	objects map[string]map[string]*object // bucket → key → object
@@ -74,6 +76,7 @@ type state struct {
 
 	// Mutable bookkeeping.
 	idempotency map[string]*idemEntry // CreateVpcEndpoint ClientToken → result
+	ruleIDs     map[string]string     // security group rule → the id it kept through ModifySecurityGroupRules
 	idSeq       uint64
 }
 
@@ -213,6 +216,7 @@ func buildState(in *Scenario) (*state, error) {
 	st.buildOthers(sc, v) // roles first: models resolve role names to ARNs
 	st.buildSageMaker(sc, v)
 	st.buildScalableTargets(sc, v)
+	st.buildDynamoDB(sc, v)
 	for key, f := range sc.Faults {
 		if err := validateFault(key, f); err != nil {
 			v.add("%v", err)

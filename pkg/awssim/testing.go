@@ -2,9 +2,7 @@ package awssim
 
 import (
 	"context"
-	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -15,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/vpcguard/vpcguard/pkg/awshttp"
 )
 
 // Test credentials. Signatures are not verified; any non-empty pair works.
@@ -65,21 +66,16 @@ func TestConfig(url, region string) aws.Config {
 		BaseEndpoint: aws.String(url),
 		Retryer:      ZeroBackoffRetryer,
 		HTTPClient:   HTTPClient(),
+		APIOptions:   []func(*middleware.Stack) error{awshttp.PlainRequestBodies},
 	}
 }
 
-// HTTPClient is an HTTP client for SDK clients that talk to a loopback
-// server. It works around a race in smithy-go: the SDK wraps request bodies
-// in a closer whose WriteTo returns io.EOF once closed, and the SDK closes
-// the body as soon as the response headers arrive. A loopback server can
-// answer before net/http's writer goroutine makes its final EOF check of
-// the body (through WriteTo); that check then fails, and net/http closes
-// the connection while the response body is still being read. The call
-// fails with "deserialization failed, … use of closed network connection"
-// on a 200, and the retryer sends it again (a duplicate write). Hiding
-// WriteTo from net/http makes the final check a plain Read, which returns
-// io.EOF as it should. The same race exists against AWS, far more rarely.
-func HTTPClient() *http.Client { return awshttp.Client() }
+// HTTPClient is vpcguard's HTTP client (pkg/awshttp), for SDK clients
+// that talk to a loopback server. Give them awshttp.PlainRequestBodies too
+// (TestConfig and LoadTestConfig do): a loopback server answers fast
+// enough to hit the early body close it works around about once in 500
+// calls, and the retryer then sends a write twice.
+func HTTPClient() aws.HTTPClient { return awshttp.Client() }
 
 // SetTestEnv points code that calls config.LoadDefaultConfig at url,
 // hermetically: AWS_ENDPOINT_URL, AWS_REGION, static credentials,
@@ -115,12 +111,12 @@ func SetTestEnv(t testing.TB, url, region string) {
 }
 
 // LoadTestConfig is SetTestEnv followed by config.LoadDefaultConfig with
-// ZeroBackoffRetryer and HTTPClient: the path vpcguard's own main takes,
-// made hermetic.
+// ZeroBackoffRetryer and vpcguard's transport (awshttp.LoadOptions): the
+// path vpcguard's own main takes, made hermetic.
 func LoadTestConfig(t testing.TB, url, region string) aws.Config {
 	t.Helper()
 	SetTestEnv(t, url, region)
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(ZeroBackoffRetryer), config.WithHTTPClient(HTTPClient()))
+	cfg, err := config.LoadDefaultConfig(context.Background(), append(awshttp.LoadOptions(), config.WithRetryer(ZeroBackoffRetryer))...)
 	if err != nil {
 		t.Fatalf("awssim: LoadDefaultConfig: %v", err)
 	}

@@ -279,3 +279,32 @@ func TestSubnetsUnreadableNeverPass(t *testing.T) {
 		}
 	}
 }
+
+// A change whose models could not be listed has no model placed anywhere:
+// the VPC checks must be unknown, never "not applicable" (which sends
+// nothing).
+func TestUnlistedModelsMakeVPCChecksUnknown(t *testing.T) {
+	s := compliant()
+	s.Models = nil
+	s.ModelErrs["the account's models"] = errors.New("list models: AccessDeniedException")
+	got := run(t, s)
+	for _, id := range []string{S3EndpointPresent, S3EndpointRoutes, VPCDNS, OutboundAccess, VPCFlowLogs, SecurityGroupEgressS3, SubnetIPCapacity} {
+		if c := got[id]; c.Status != report.StatusUnknown || !strings.Contains(c.Message, "the account's models") {
+			t.Errorf("%s = %s (%s), want unknown", id, c.Status, c.Message)
+		}
+	}
+	// Without errors, no model is simply nothing to evaluate.
+	s.ModelErrs = map[string]error{}
+	for id, c := range run(t, s) {
+		if c.Status != report.StatusNotApplicable {
+			t.Errorf("%s = %s without models", id, c.Status)
+		}
+	}
+}
+
+func TestOnlyKeepsCatalogueOrder(t *testing.T) {
+	defs := Only(Catalogue(), OutboundAccess, S3EndpointRoutes, "no-such-check")
+	if len(defs) != 2 || defs[0].ID != S3EndpointRoutes || defs[1].ID != OutboundAccess {
+		t.Errorf("Only = %v", defs)
+	}
+}

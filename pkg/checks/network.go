@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,6 +18,13 @@ func vpcFindings(s *inventory.Snapshot, withTrigger bool, per func(inventory.VPC
 			continue
 		}
 		fs = append(fs, per(g))
+	}
+	if len(fs) == 0 {
+		// No model placed, but some could not be read: they may be placed
+		// anywhere, so the VPC checks cannot say "not applicable".
+		for _, name := range slices.Sorted(maps.Keys(s.ModelErrs)) {
+			fs = append(fs, unknown(name, s.ModelErrs[name], name))
+		}
 	}
 	if len(fs) == 0 {
 		fs = append(fs, notApplicable("no model is placed in a VPC"))

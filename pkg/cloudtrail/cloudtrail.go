@@ -9,7 +9,9 @@
 //
 // Six calls get a typed body: sagemaker.amazonaws.com CreateModel,
 // CreateEndpointConfig and CreateEndpoint; ec2.amazonaws.com
-// CreateVpcEndpoint, ModifyVpcEndpoint and DeleteVpcEndpoints. Any other
+// CreateVpcEndpoint, ModifyVpcEndpoint and DeleteVpcEndpoints; so do the
+// drift calls of drift.go (EC2 network changes, Application Auto Scaling
+// RegisterScalableTarget, SageMaker UpdateEndpointWeightsAndCapacities). Any other
 // call parses to a Call of KindUnknown, and a failed call (errorCode set)
 // parses like a successful one: deciding to skip them is the handler's job.
 //
@@ -95,7 +97,7 @@ func KindOf(name, source string) Kind {
 	case SourceEC2 + " DeleteVpcEndpoints":
 		return KindDeleteVpcEndpoints
 	}
-	return KindUnknown
+	return driftKindOf(name, source)
 }
 
 // Handled reports whether vpcguard evaluates this call.
@@ -117,7 +119,7 @@ func (k Kind) String() string {
 	case KindDeleteVpcEndpoints:
 		return "DeleteVpcEndpoints"
 	}
-	return "Unknown"
+	return driftKindName(k)
 }
 
 // MarshalText writes the kind by name, for logs and JSON.
@@ -147,6 +149,7 @@ type Call struct {
 	CreateVpcEndpoint    *CreateVpcEndpoint
 	ModifyVpcEndpoint    *ModifyVpcEndpoint
 	DeleteVpcEndpoints   *DeleteVpcEndpoints
+	DriftBodies          // the drift calls (drift.go)
 }
 
 // Failed reports whether the call returned an error.
@@ -266,6 +269,7 @@ type record struct {
 	EventID            string          `json:"eventID"`
 	ReadOnly           any             `json:"readOnly"` // true, or "true" in some records
 	RecipientAccountID string          `json:"recipientAccountId"`
+	AdditionalEvent    json.RawMessage `json:"additionalEventData"`
 }
 
 func fromRecord(data json.RawMessage, env envelope) (Call, error) {
@@ -314,6 +318,8 @@ func fromRecord(data json.RawMessage, env envelope) (Call, error) {
 		c.ModifyVpcEndpoint = parseModifyVpcEndpoint(req, resp)
 	case KindDeleteVpcEndpoints:
 		c.DeleteVpcEndpoints = parseDeleteVpcEndpoints(req, resp)
+	default:
+		c.DriftBodies = parseDrift(c.Kind, req, resp, decodeJSON(r.AdditionalEvent))
 	}
 	return c, nil
 }

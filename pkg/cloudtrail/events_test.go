@@ -107,6 +107,59 @@ func TestDemoEvents(t *testing.T) {
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
 		}},
+		// Drift calls.
+		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000002", SubnetID: "subnet-0aaa000000000a001",
+				AssociationID: "rtbassoc-0d87206ad8ac66887"}
+		}},
+		"ec2-ReplaceRouteTableAssociation-fraud-second-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000002",
+				AssociationID: "rtbassoc-03d77bcbbb67b1d5d", NewAssociationID: "rtbassoc-0e32dc8c7c7c41774"}
+		}},
+		"ec2-ReplaceRoute-fraud-unused-table-no-model.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000003", Destination: "0.0.0.0/0", Target: "igw-0aaa0000000000001"}
+		}},
+		"ec2-DisassociateRouteTable-fraud-subnet-falls-back-to-main-table.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{AssociationID: "rtbassoc-0e32dc8c7c7c41774"}
+		}},
+		"ec2-CreateRoute-churn-default-route-via-transit-gateway.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0bbb0000000000001", Destination: "0.0.0.0/0", Target: "tgw-0bbb0000000000001"}
+		}},
+		"ec2-DeleteRoute-fraud-main-table-loses-nat.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.RouteTableChange = &cloudtrail.RouteTableChange{RouteTableID: "rtb-0aaa0000000000001", Destination: "0.0.0.0/0"}
+		}},
+		"ec2-ModifyVpcAttribute-fraud-dns-hostnames-off.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.VPCChange = &cloudtrail.VPCChange{VPCID: "vpc-0a1b2c3d4e5f60001", Attribute: "enableDnsHostnames", Value: false}
+		}},
+		"ec2-AssociateDhcpOptions-recsys-custom-dns-servers.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.VPCChange = &cloudtrail.VPCChange{VPCID: "vpc-0c1b2c3d4e5f60003", DHCPOptionsID: "dopt-0ccc0000000000009"}
+		}},
+		"ec2-AuthorizeSecurityGroupEgress-recsys-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0ccc0000000000001"}
+		}},
+		"ec2-RevokeSecurityGroupEgress-fraud-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0aaa0000000000001"}
+		}},
+		"ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0aaa0000000000009"}
+		}},
+		"ec2-ModifySecurityGroupRules-churn-egress-narrowed-to-postgres.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.EgressChange = &cloudtrail.SecurityGroupChange{GroupID: "sg-0bbb0000000000001", RuleIDs: []string{"sgr-006da0f0d8b79a2b1"}}
+		}},
+		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.DeleteFlowLogs = &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ccc0000000000001"}}
+		}},
+		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json": {mlEngineer, func(c *cloudtrail.Call) {
+			two, hundred := 2, 100
+			c.ScalableTarget = &cloudtrail.RegisterScalableTarget{ServiceNamespace: "sagemaker", ResourceID: "endpoint/churn-endpoint/variant/AllTraffic",
+				ScalableDimension: "sagemaker:variant:DesiredInstanceCount", MinCapacity: &two, MaxCapacity: &hundred, Service: "application-autoscaling"}
+		}},
+		"sagemaker-UpdateEndpointWeightsAndCapacities-churn-scale-out-130.json": {mlEngineer, func(c *cloudtrail.Call) {
+			n := 130
+			c.EndpointCapacity = &cloudtrail.EndpointCapacity{EndpointName: "churn-endpoint",
+				EndpointARN: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-endpoint",
+				Variants:    []cloudtrail.VariantCapacity{{VariantName: "AllTraffic", DesiredInstanceCount: &n}}}
+		}},
 	}
 
 	files := glob(t, filepath.Join(repoRoot(t), "events", "*.json"))
@@ -139,8 +192,11 @@ func TestDemoEvents(t *testing.T) {
 				Kind: kindNamed(detail.EventName), EnvelopeID: ev.ID, EventID: detail.EventID, Name: detail.EventName,
 				Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-east-1", Time: at(detail.EventTime), Actor: tc.actor,
 			}
-			if ev.Source == "aws.sagemaker" {
+			switch ev.Source {
+			case "aws.sagemaker":
 				want.Source = cloudtrail.SourceSageMaker
+			case "aws.autoscaling":
+				want.Source = cloudtrail.SourceAutoScaling
 			}
 			tc.set(&want)
 			sameCall(t, got, want)
@@ -158,6 +214,11 @@ func TestDemoEvents(t *testing.T) {
 		}
 	}
 	for k := cloudtrail.KindCreateModel; k <= cloudtrail.KindDeleteVpcEndpoints; k++ {
+		if !kinds[k] {
+			t.Errorf("no demo event for %v", k)
+		}
+	}
+	for _, k := range cloudtrail.DriftKinds() {
 		if !kinds[k] {
 			t.Errorf("no demo event for %v", k)
 		}

@@ -2,6 +2,7 @@ package cloudtrail_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,6 +70,34 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		cloudtrail.KindModifyVpcEndpoint:    c.ModifyVpcEndpoint != nil,
 		cloudtrail.KindDeleteVpcEndpoints:   c.DeleteVpcEndpoints != nil,
 	}
+	// The drift kinds share a body per family.
+	for _, k := range cloudtrail.DriftKinds() {
+		var set bool
+		switch k {
+		case cloudtrail.KindModifyVpcAttribute, cloudtrail.KindAssociateDhcpOptions:
+			set = c.VPCChange != nil
+		case cloudtrail.KindAuthorizeSecurityGroupEgress, cloudtrail.KindRevokeSecurityGroupEgress, cloudtrail.KindModifySecurityGroupRules:
+			set = c.EgressChange != nil
+		case cloudtrail.KindDeleteFlowLogs:
+			set = c.DeleteFlowLogs != nil
+		case cloudtrail.KindRegisterScalableTarget:
+			set = c.ScalableTarget != nil
+		case cloudtrail.KindUpdateEndpointWeightsAndCapacities:
+			set = c.EndpointCapacity != nil
+		default:
+			set = c.RouteTableChange != nil
+		}
+		if k == c.Kind && !set {
+			t.Errorf("kind %v without its body", k)
+		}
+	}
+	if n := countSet(c.VPCChange != nil, c.RouteTableChange != nil, c.EgressChange != nil, c.DeleteFlowLogs != nil,
+		c.ScalableTarget != nil, c.EndpointCapacity != nil); n > 1 || (n == 1) != slices.Contains(cloudtrail.DriftKinds(), c.Kind) {
+		t.Errorf("kind %v with %d drift bodies", c.Kind, n)
+	}
+	if s := c.ScalableTarget; s != nil && ((s.MinCapacity != nil && *s.MinCapacity < 0) || (s.MaxCapacity != nil && *s.MaxCapacity < 0)) {
+		t.Errorf("negative capacity %+v", s)
+	}
 	for k, set := range bodies {
 		if set != (k == c.Kind) {
 			t.Errorf("kind %v: %v body set = %v", c.Kind, k, set)
@@ -81,4 +110,14 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 			}
 		}
 	}
+}
+
+func countSet(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -34,6 +34,11 @@ func kindNamed(name string) cloudtrail.Kind {
 			return k
 		}
 	}
+	for _, k := range cloudtrail.DriftKinds() {
+		if k.String() == name {
+			return k
+		}
+	}
 	return cloudtrail.KindUnknown
 }
 

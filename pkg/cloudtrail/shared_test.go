@@ -53,6 +53,104 @@ var sharedCases = map[string]struct {
 			SecurityGroupIDs: []string{"sg-db0c0ffee64dcb055"}, State: "pending",
 		},
 	}},
+	// Console-made Interface endpoint (2021): one SecurityGroupId as a
+	// content/tag object, two SubnetIds as an array of them; the response's
+	// re-formatted policy wins over the request's; "" routeTableIdSet.
+	"cloudtrail/ec2-CreateVpcEndpoint-interface-console.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindCreateVpcEndpoint, EnvelopeID: "a3dc47d9-6d40-45da-b496-a435083c68bc",
+		EventID: "a3dc47d9-6d40-45da-b496-a435083c68bc", Name: "CreateVpcEndpoint", Source: cloudtrail.SourceEC2,
+		Account: "999999999999", Region: "ap-northeast-1", Time: at("2021-04-27T03:27:10Z"),
+		Actor: "arn:aws:iam::999999999999:user/ktou",
+		CreateVpcEndpoint: &cloudtrail.CreateVpcEndpoint{
+			VpcEndpointID: "vpce-0ef9277730bf26b70", VPCID: "vpc-0f1e12c219f232b46",
+			ServiceName: "com.amazonaws.ap-northeast-1.s3", Type: "Interface",
+			SubnetIDs:        []string{"subnet-0463e28fe18a6f599", "subnet-02f400a0a5738ef8a"},
+			SecurityGroupIDs: []string{"sg-02c8769865262abbd"},
+			PolicyDocument:   "{\n  \"Statement\": [\n    {\n      \"Action\": \"*\", \n      \"Effect\": \"Allow\", \n      \"Principal\": \"*\", \n      \"Resource\": \"*\"\n    }\n  ]\n}",
+			State:            "pending",
+		},
+	}},
+	// Terraform adding a subnet to an (Interface) endpoint: no route-table or
+	// policy change, so nothing but the endpoint id; AssumedRole actor.
+	"cloudtrail/ec2-ModifyVpcEndpoint-add-subnet-terraform.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindModifyVpcEndpoint, EnvelopeID: "45d5f4ad-08ab-424d-bbaf-e2a0ec588c8b",
+		EventID: "45d5f4ad-08ab-424d-bbaf-e2a0ec588c8b", Name: "ModifyVpcEndpoint", Source: cloudtrail.SourceEC2,
+		Account: "999999999999", Region: "ap-northeast-1", Time: at("2021-04-27T05:47:39Z"),
+		Actor:             "arn:aws:iam::999999999999:role/yshimitzu_full",
+		ModifyVpcEndpoint: &cloudtrail.ModifyVpcEndpoint{VpcEndpointID: "vpce-0e52db7e6af36e292"},
+	}},
+	// One endpoint as a content/tag object; "unsuccessful": "" is none.
+	"cloudtrail/ec2-DeleteVpcEndpoints-console.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindDeleteVpcEndpoints, EnvelopeID: "325e694c-c7d7-45d8-8d5b-134922b5e495",
+		EventID: "325e694c-c7d7-45d8-8d5b-134922b5e495", Name: "DeleteVpcEndpoints", Source: cloudtrail.SourceEC2,
+		Account: "999999999999", Region: "ap-northeast-1", Time: at("2021-04-17T01:56:25Z"),
+		Actor:              "arn:aws:iam::999999999999:user/ktou",
+		DeleteVpcEndpoints: &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0b8ce3d4dcb31cae9"}},
+	}},
+	// Drift calls (issue 11). Classic camelCase request, one attribute per
+	// call as {"value": true}.
+	"cloudtrail/ec2-ModifyVpcAttribute-dns-support.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindModifyVpcAttribute, EnvelopeID: "d75ab1c8-d2f7-419b-97b3-a8561bd83e27", EventID: "d75ab1c8-d2f7-419b-97b3-a8561bd83e27",
+		Name: "ModifyVpcAttribute", Source: cloudtrail.SourceEC2, Account: "999999999999", Region: "ap-northeast-1",
+		Time: at("2021-04-19T06:59:18Z"), Actor: "arn:aws:iam::999999999999:user/wwalpha@gmail.com",
+		DriftBodies: cloudtrail.DriftBodies{VPCChange: &cloudtrail.VPCChange{
+			VPCID: "vpc-017d83801e79e7023", Attribute: "enableDnsSupport", Value: true,
+		}},
+	}},
+	// Only the association id: the subnet and the table it left are not logged.
+	"cloudtrail/ec2-DisassociateRouteTable.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindDisassociateRouteTable, EnvelopeID: "5b09b5e6-da3c-47b3-826f-2e4f14d2d024", EventID: "5b09b5e6-da3c-47b3-826f-2e4f14d2d024",
+		Name: "DisassociateRouteTable", Source: cloudtrail.SourceEC2, Account: "999999999999", Region: "ap-northeast-1",
+		Time: at("2021-04-17T01:11:19Z"), Actor: "arn:aws:iam::999999999999:user/wwalpha@gmail.com",
+		DriftBodies: cloudtrail.DriftBodies{RouteTableChange: &cloudtrail.RouteTableChange{AssociationID: "rtbassoc-0e6b4a5fe5bb5f83f"}},
+	}},
+	// The group; the permissions themselves are re-read, never trusted.
+	"cloudtrail/ec2-RevokeSecurityGroupEgress.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindRevokeSecurityGroupEgress, EnvelopeID: "e0527dd2-b7bc-49fd-820f-1c09c77638ff", EventID: "e0527dd2-b7bc-49fd-820f-1c09c77638ff",
+		Name: "RevokeSecurityGroupEgress", Source: cloudtrail.SourceEC2, Account: "999999999999", Region: "ap-northeast-1",
+		Time: at("2021-04-06T04:18:15Z"), Actor: "arn:aws:iam::999999999999:user/wwalpha@gmail.com",
+		DriftBodies: cloudtrail.DriftBodies{EgressChange: &cloudtrail.SecurityGroupChange{GroupID: "sg-0299796957cc35b44"}},
+	}},
+	// A JSON array holding one record; region anonymised by Datadog.
+	"cloudtrail/ec2-DeleteFlowLogs.stratus-red-team.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindDeleteFlowLogs, EnvelopeID: "ded2f5af-f3a5-46d2-a170-a23206a32c36", EventID: "ded2f5af-f3a5-46d2-a170-a23206a32c36",
+		Name: "DeleteFlowLogs", Source: cloudtrail.SourceEC2, Account: "498376118699", Region: "megov-south-1r",
+		Time: at("2024-07-31T15:07:49Z"), Actor: "arn:aws:iam::498376118699:user/christophe",
+		DriftBodies: cloudtrail.DriftBodies{DeleteFlowLogs: &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0e17aa62a21d4bbfe"}}},
+	}},
+	// Panther rewrote eventTime as "2024-11-26 19:29:38.000000000", which is
+	// not CloudTrail's RFC 3339: Time stays zero rather than guessed; its p_*
+	// fields are ignored.
+	"cloudtrail/ec2-DeleteFlowLogs.panther-analysis.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindDeleteFlowLogs, EnvelopeID: "d5e6d49c-0be9-4c53-ab8a-c7ca86edd130", EventID: "d5e6d49c-0be9-4c53-ab8a-c7ca86edd130",
+		Name: "DeleteFlowLogs", Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-west-2",
+		Actor:       "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-west-2/SampleRole",
+		DriftBodies: cloudtrail.DriftBodies{DeleteFlowLogs: &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ef673ef70c4f07cc"}}},
+	}},
+	// Application Auto Scaling logs as autoscaling.amazonaws.com; an ECS
+	// target (parsed; modelguard skips it as not a SageMaker variant).
+	"cloudtrail/autoscaling-RegisterScalableTarget-ecs.aws-spotlight.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindRegisterScalableTarget, EnvelopeID: "8e2bb8d3-5af3-4db4-9586-0653996e4de9", EventID: "8e2bb8d3-5af3-4db4-9586-0653996e4de9",
+		Name: "RegisterScalableTarget", Source: "autoscaling.amazonaws.com", Account: "999999999999", Region: "ap-northeast-1",
+		Time: at("2021-04-07T10:38:17Z"), Actor: "arn:aws:iam::999999999999:user/wwalpha@gmail.com",
+		DriftBodies: cloudtrail.DriftBodies{ScalableTarget: &cloudtrail.RegisterScalableTarget{
+			ServiceNamespace: "ecs", ResourceID: "service/onecloud-fargate-microservice/backend_auth",
+			ScalableDimension: "ecs:service:DesiredCount", MinCapacity: ptr(0), MaxCapacity: ptr(3),
+			Service: "application-autoscaling",
+		}},
+	}},
+	// AWS's own envelope (source aws.autoscaling): an IAMUser with a
+	// sessionIssuer is still the user, not the role.
+	"eventbridge/autoscaling-RegisterScalableTarget-envelope.awsdocs.json": {want: cloudtrail.Call{
+		Kind: cloudtrail.KindRegisterScalableTarget, EnvelopeID: "99998888-7777-6666-5555-444433332222", EventID: "49d14f36-6450-44a5-a501-b0fdcdfaeb98",
+		Name: "RegisterScalableTarget", Source: "autoscaling.amazonaws.com", Account: "123456789012", Region: "us-west-2",
+		Time: at("2022-07-13T16:50:15Z"), Actor: "arn:aws:iam::123456789012:user/Bob",
+		DriftBodies: cloudtrail.DriftBodies{ScalableTarget: &cloudtrail.RegisterScalableTarget{
+			ServiceNamespace: "ec2", ResourceID: "spot-fleet-request/sfr-73fbd2ce-aa30-494c-8788-1cee4EXAMPLE",
+			ScalableDimension: "ec2:spot-fleet-request:TargetCapacity", MinCapacity: ptr(2), MaxCapacity: ptr(10),
+			Service: "application-autoscaling",
+		}},
+	}},
 	// Failed calls: parsed, ErrorCode set.
 	"cloudtrail/cloudtrail-UpdateTrail-errorCode.awsdocs.json": {want: cloudtrail.Call{
 		EnvelopeID: "b7d4398e-b2f0-4faa-9c76-e2d316a8d67f", EventID: "b7d4398e-b2f0-4faa-9c76-e2d316a8d67f",
@@ -114,6 +212,8 @@ var sharedCases = map[string]struct {
 		Region: "us-west-2", Time: at("2022-11-09T09:24:20Z"), Actor: "arn:aws:iam::012345678912:role/c7nbot",
 	}},
 }
+
+func ptr(n int) *int { return &n }
 
 func unknownEC2(id, name, when string) cloudtrail.Call {
 	return cloudtrail.Call{EnvelopeID: id, EventID: id, Name: name, Source: cloudtrail.SourceEC2,

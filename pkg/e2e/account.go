@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/vpcguard/vpcguard/pkg/awssim"
 )
@@ -19,6 +21,8 @@ type Account struct {
 	hs  *http.Server
 	// EC2 is an SDK client on the account, for enacting recorded calls.
 	EC2 *ec2.Client
+	// Enactor repeats recorded drift calls (enact_drift.go).
+	Enactor Enactor
 }
 
 // StartAccount serves sc on 127.0.0.1.
@@ -37,7 +41,9 @@ func StartAccount(sc *awssim.Scenario) (*Account, error) {
 		hs:     &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
 	}
 	go a.hs.Serve(ln)
-	a.EC2 = ec2.NewFromConfig(awssim.TestConfig(a.URL, srv.Region()))
+	cfg := awssim.TestConfig(a.URL, srv.Region())
+	a.EC2 = ec2.NewFromConfig(cfg)
+	a.Enactor = Enactor{EC2: a.EC2, SageMaker: sagemaker.NewFromConfig(cfg), AutoScaling: applicationautoscaling.NewFromConfig(cfg)}
 	return a, nil
 }
 

@@ -228,6 +228,9 @@ func (s *Session) replay(ctx context.Context, ev Event, name string, enact bool)
 	w0 := len(s.Account.Writes())
 	if enact {
 		o.Enacted, err = Enact(ctx, s.Account.EC2, ev)
+		if err == nil && o.Enacted == "" {
+			o.Enacted, err = s.Account.Enactor.EnactDrift(ctx, ev)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("e2e: %s: %w", ev.File, err)
 		}

@@ -108,6 +108,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	g.Account = call.Account
 	snap, resource, defs := gather(ctx, &g, call, h.Config.ExpectedInstances)
 	res.Resource = &resource
+	if d, ok := driftOf(call); ok {
+		if why := d.untouched(snap); why != "" {
+			res.Skipped = why
+			log.InfoContext(ctx, "skipped event", "reason", why, "gather_ms", time.Since(start).Milliseconds())
+			return res, nil
+		}
+	}
 	res.Checks = checks.Run(snap, defs)
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 
@@ -152,6 +159,9 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 	case subjectOf(call) == "":
 		return fmt.Sprintf("CloudTrail logged no name or id for the %s call (truncated or hidden): the scheduled sweep covers it", call.Name)
 	}
+	if d, ok := driftOf(call); ok {
+		return d.skip
+	}
 	return ""
 }
 
@@ -159,6 +169,9 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 // CloudTrail logged it. A CreateModel whose name was hidden falls back to
 // the name in the response's model ARN (SageMaker lower-cases it there).
 func subjectOf(call cloudtrail.Call) string {
+	if d, ok := driftOf(call); ok {
+		return d.resource.ID
+	}
 	switch call.Kind {
 	case cloudtrail.KindCreateModel:
 		if name := call.CreateModel.ModelName; name != "" {
@@ -178,6 +191,9 @@ func subjectOf(call cloudtrail.Call) string {
 // CloudTrail's parameters are hints: every name is re-read from the API.
 func gather(ctx context.Context, g *inventory.Gatherer, call cloudtrail.Call, expectedInstances int) (*inventory.Snapshot, report.Resource, []checks.Definition) {
 	all := checks.Catalogue()
+	if d, ok := driftOf(call); ok {
+		return d.gather(ctx, g), d.resource, checks.Only(all, d.checks...)
+	}
 	switch call.Kind {
 	case cloudtrail.KindCreateModel:
 		name := subjectOf(call)

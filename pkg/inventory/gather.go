@@ -81,7 +81,7 @@ func (g *Gatherer) Models(ctx context.Context, reqs []ModelRequest) *Snapshot {
 // each with the instance count its variants give it. A config has no
 // endpoint yet, so no autoscaling: the variants' InitialInstanceCount.
 func (g *Gatherer) EndpointConfig(ctx context.Context, name string) *Snapshot {
-	return g.endpointConfig(ctx, name, "")
+	return g.endpointConfigCounted(ctx, name, "", nil)
 }
 
 // Endpoint gathers the state behind an endpoint: its endpoint config (read
@@ -98,22 +98,29 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 		}
 		configName = aws.ToString(out.EndpointConfigName)
 	}
-	s := g.endpointConfig(ctx, configName, endpointName)
+	s := g.endpointConfigCounted(ctx, configName, endpointName, nil)
 	for i := range s.Models {
 		s.Models[i].Via = "endpoint " + endpointName + " (config " + configName + ")"
 	}
 	return s
 }
 
-// endpointConfig gathers the models of config; when endpoint is set, the
-// autoscaling maxima of its variants are read beside the models (one
-// DescribeScalableTargets, no extra round trip).
-func (g *Gatherer) endpointConfig(ctx context.Context, config, endpoint string) *Snapshot {
+// endpointConfigCounted gathers the models of config; when endpoint is set,
+// the autoscaling maxima of its variants are read beside the models (one
+// DescribeScalableTargets, no extra round trip). desired, when it names a
+// variant, replaces that variant's initial instance count (the endpoint's
+// current desired count).
+func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint string, desired map[string]int) *Snapshot {
 	s := g.newSnapshot()
 	variants, err := g.configVariants(ctx, config)
 	if err != nil {
 		s.ModelErrs["endpoint config "+config] = err
 		return s
+	}
+	for i, v := range variants {
+		if n, ok := desired[v.variant]; ok {
+			variants[i].initial, variants[i].countFrom = n, "desired"
+		}
 	}
 	var scaling *variantScaling
 	var wg sync.WaitGroup
@@ -276,6 +283,14 @@ func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
 type variantUse struct {
 	variant, model string
 	initial        int
+	countFrom      string // what initial is: "" for the config's initial count, "desired" for the endpoint's current one
+}
+
+func (v variantUse) countName() string {
+	if v.countFrom == "" {
+		return "initial"
+	}
+	return v.countFrom
 }
 
 // configVariants reads an endpoint config's variants: each one's model and
@@ -350,6 +365,7 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 		names   []string // variant names
 		parts   []string // each variant's count and where it comes from
 		autoMax bool     // some variant is counted with its autoscaling max
+		desired bool     // some variant is counted with the endpoint's desired count
 	}
 	var uses []*use
 	for _, v := range vs {
@@ -359,13 +375,14 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 			i = len(uses) - 1
 		}
 		u := uses[i]
-		n, part := v.initial, fmt.Sprintf("variant %s: %d, initial", v.variant, v.initial)
+		n, part := v.initial, fmt.Sprintf("variant %s: %d, %s", v.variant, v.initial, v.countName())
 		if scaling != nil {
 			if m, ok := scaling.max[v.variant]; ok && m > v.initial {
-				n, part, u.autoMax = m, fmt.Sprintf("autoscaling max of variant %s: %d, initial %d", v.variant, m, v.initial), true
+				n, part, u.autoMax = m, fmt.Sprintf("autoscaling max of variant %s: %d, %s %d", v.variant, m, v.countName(), v.initial), true
 			}
 		}
 		u.req.Instances += n
+		u.desired = u.desired || v.countFrom != ""
 		u.names = append(u.names, v.variant)
 		u.parts = append(u.parts, part)
 	}
@@ -377,8 +394,15 @@ func modelRequests(config string, vs []variantUse, scaling *variantScaling) []Mo
 			r.InstancesFrom = fmt.Sprintf("endpoint %s, config %s: %s", scaling.endpoint, config, strings.Join(u.parts, "; "))
 		default:
 			r.InstancesFrom = fmt.Sprintf("endpoint config %s variant %s", config, strings.Join(u.names, ", "))
+			if u.desired {
+				r.InstancesFrom = fmt.Sprintf("endpoint config %s: %s", config, strings.Join(u.parts, "; "))
+			}
 			if scaling != nil && scaling.err != nil {
-				r.InstancesFrom += "; the autoscaling max could not be read, so the initial count is used (" + scaling.err.Error() + ")"
+				what := "initial"
+				if u.desired {
+					what = "desired"
+				}
+				r.InstancesFrom += "; the autoscaling max could not be read, so the " + what + " count is used (" + scaling.err.Error() + ")"
 			}
 		}
 		reqs = append(reqs, r)

@@ -61,8 +61,16 @@ func (q PlacementQuery) selects(s *Snapshot, m Model) bool {
 	if m.VPCConfig == nil {
 		return false
 	}
-	if q.VPCID != "" && s.ModelVPC(m) == q.VPCID {
-		return true
+	if q.VPCID != "" {
+		if s.ModelVPC(m) == q.VPCID {
+			return true
+		}
+		// Subnets unread: the model's VPC cannot be told, and dropping it
+		// would read as "no model here". It stays, and its checks say why
+		// they are unknown.
+		if !s.Subnets.OK() {
+			return true
+		}
 	}
 	for _, id := range m.VPCConfig.SubnetIDs {
 		if slices.Contains(q.SubnetIDs, id) {
