@@ -185,7 +185,7 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 			AutoDeployment: &awscloudformation.CfnStackSet_AutoDeploymentProperty{
 				Enabled: jsii.Bool(true), RetainStacksOnAccountRemoval: jsii.Bool(false),
 			},
-			Capabilities:     jsii.Strings(capability),
+			Capabilities: jsii.Strings(capability),
 			// ManagedExecution is free-form JSON in the resource schema: its
 			// keys are written as CloudFormation spells them.
 			ManagedExecution: map[string]interface{}{"Active": true},

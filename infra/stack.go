@@ -54,7 +54,7 @@ type VpcGuardStack struct {
 	StateBucket awss3.Bucket
 	// Organization is what organization mode adds (org.go); nil otherwise.
 	Organization *Organization
-	accessLogs  awss3.Bucket // created on first use
+	accessLogs   awss3.Bucket // created on first use
 }
 
 // sweepStateKey is the object that holds the sweep's cursor and last findings.
