@@ -31,6 +31,9 @@ const (
 // and the Security Hub integration consume it.
 type AccountClients interface {
 	Clients(ctx context.Context, account, region string) (*Clients, error)
+	// Config is the same account and Region's aws.Config, for clients of
+	// other services (Security Hub, …).
+	Config(ctx context.Context, account, region string) (aws.Config, error)
 }
 
 // Accounts hands out the clients of an (account, Region):
@@ -127,43 +130,58 @@ func (a *Accounts) Clients(ctx context.Context, account, region string) (*Client
 	if region == "" {
 		region = a.home.Region
 	}
+	// Config checks the Region and account, and renews the member session
+	// when it is about to expire (one AssumeRole per account and session).
+	cfg, err := a.Config(ctx, account, region)
+	if err != nil {
+		return nil, err
+	}
+	if account == "" {
+		account = a.homeAccount
+	}
+	return a.cached(account+"/"+cfg.Region, func() (*Clients, error) {
+		if account == a.homeAccount && cfg.Region == a.home.Region {
+			return a.home, nil
+		}
+		return ClientsFrom(cfg)
+	})
+}
+
+// Config is the aws.Config of account in region, for any SDK client: the
+// function's own credentials for its own account, the member role's
+// (assumed now if need be) for another, under the same rules as Clients.
+func (a *Accounts) Config(ctx context.Context, account, region string) (aws.Config, error) {
+	if region == "" {
+		region = a.home.Region
+	}
 	if !a.cfg.ServesRegion(region, a.home.Region) {
 		served := a.home.Region + " (the function's own Region; set VPCGUARD_REGIONS to serve others)"
 		if len(a.cfg.Regions) > 0 {
 			served = strings.Join(a.cfg.Regions, ", ") + " (VPCGUARD_REGIONS)"
 		}
-		return nil, &AccountError{Account: account, Region: region, NotServed: true,
+		return aws.Config{}, &AccountError{Account: account, Region: region, NotServed: true,
 			Err: fmt.Errorf("%s is not a Region vpcguard serves: %s", region, served)}
 	}
 	home, err := a.HomeAccount(ctx)
 	if err != nil {
-		return nil, &AccountError{Account: account, Region: region, Err: err}
+		return aws.Config{}, &AccountError{Account: account, Region: region, Err: err}
 	}
+	cfg := a.base.Copy()
+	cfg.Region = region
 	if account == "" || account == home {
-		return a.cached(home, region, func() (*Clients, error) {
-			if region == a.home.Region {
-				return a.home, nil
-			}
-			cfg := a.base.Copy()
-			cfg.Region = region
-			return ClientsFrom(cfg)
-		})
+		return cfg, nil
 	}
 	if !a.cfg.Organization() {
-		return nil, &AccountError{Account: account, Region: region, NotServed: true,
+		return aws.Config{}, &AccountError{Account: account, Region: region, NotServed: true,
 			Err: fmt.Errorf("vpcguard reads account %s only (single-account mode: %s is unset)", home, config.EnvMemberRole)}
 	}
 	roleARN := a.cfg.MemberRoleARN(partitionOf(region), account)
 	creds := a.session(account, roleARN)
 	if _, err := creds.Retrieve(ctx); err != nil {
-		return nil, &AccountError{Account: account, Region: region, RoleARN: roleARN, Err: err}
+		return aws.Config{}, &AccountError{Account: account, Region: region, RoleARN: roleARN, Err: err}
 	}
-	return a.cached(account, region, func() (*Clients, error) {
-		cfg := a.base.Copy()
-		cfg.Region = region
-		cfg.Credentials = creds
-		return ClientsFrom(cfg)
-	})
+	cfg.Credentials = creds
+	return cfg, nil
 }
 
 // HomeAccount is the function's own account: that of VPCGUARD_ROLE_ARN,
@@ -183,10 +201,9 @@ func (a *Accounts) HomeAccount(ctx context.Context) (string, error) {
 	return a.homeAccount, a.homeErr
 }
 
-func (a *Accounts) cached(account, region string, build func() (*Clients, error)) (*Clients, error) {
+func (a *Accounts) cached(key string, build func() (*Clients, error)) (*Clients, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	key := account + "/" + region
 	if c := a.clients[key]; c != nil {
 		return c, nil
 	}

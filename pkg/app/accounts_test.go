@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/vpcguard/vpcguard/pkg/awssim"
+
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
+	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
 	"github.com/vpcguard/vpcguard/pkg/report"
 	"github.com/vpcguard/vpcguard/pkg/scenarios"
@@ -358,3 +362,49 @@ func mustParse(t *testing.T, raw []byte) cloudtrail.Call {
 }
 
 func asAccountError(err error, target **AccountError) bool { return errors.As(err, target) }
+
+// TestAccountConfigServesOtherClients: the seam's aws.Config of a member
+// account signs as the member role (what a Security Hub or any other
+// client built from it sees), and is refused like Clients.
+func TestAccountConfigServesOtherClients(t *testing.T) {
+	o, err := scenarios.LoadOrg("organization")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, url := awssim.StartOrg(t, o)
+	base := awssim.TestConfig(url, "us-east-1")
+	home, err := ClientsFrom(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.FromEnv(func(k string) string { return orgEnv(nil)[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts AccountClients = NewAccounts(base, home, cfg)
+	ctx := WithSessionName(context.Background(), "securityhub-batch-1")
+	member, err := accounts.Config(ctx, research, "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := sts.NewFromConfig(member).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != "arn:aws:sts::777788889999:assumed-role/vpcguard-member/vpcguard-securityhub-batch-1" || member.Region != "eu-west-1" {
+		t.Errorf("caller %v, %v, region %s", id, err, member.Region)
+	}
+	c, err := accounts.Clients(ctx, research, "eu-west-1")
+	if err != nil || c.Region != "eu-west-1" {
+		t.Fatalf("clients %v, %v", c, err)
+	}
+	if n := org.Global().Calls("sts:AssumeRole"); n != 1 {
+		t.Errorf("%d AssumeRole calls for one account", n)
+	}
+	if c2, _ := accounts.Clients(ctx, research, "eu-west-1"); c2 != c {
+		t.Error("the clients of an account and Region are not reused")
+	}
+	if c3, _ := accounts.Clients(ctx, "", ""); c3 != home {
+		t.Error("the function's own account and Region are not its own clients")
+	}
+	if _, err := accounts.Config(ctx, sandbox, "us-east-1"); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("a refusing member: %v", err)
+	}
+}
