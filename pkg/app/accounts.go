@@ -61,9 +61,8 @@ type Accounts struct {
 	sts  stscreds.AssumeRoleAPIClient
 	ids  callerIdentity
 
-	homeOnce    sync.Once
-	homeAccount string
-	homeErr     error
+	homeMu      sync.Mutex
+	homeAccount string // once known
 
 	mu      sync.Mutex
 	creds   map[string]*aws.CredentialsCache // member account → its session
@@ -136,11 +135,12 @@ func (a *Accounts) Clients(ctx context.Context, account, region string) (*Client
 	if err != nil {
 		return nil, err
 	}
+	home, _ := a.HomeAccount(ctx) // known: Config asked
 	if account == "" {
-		account = a.homeAccount
+		account = home
 	}
 	return a.cached(account+"/"+cfg.Region, func() (*Clients, error) {
-		if account == a.homeAccount && cfg.Region == a.home.Region {
+		if account == home && cfg.Region == a.home.Region {
 			return a.home, nil
 		}
 		return ClientsFrom(cfg)
@@ -185,20 +185,22 @@ func (a *Accounts) Config(ctx context.Context, account, region string) (aws.Conf
 }
 
 // HomeAccount is the function's own account: that of VPCGUARD_ROLE_ARN,
-// else the caller's (STS GetCallerIdentity, asked once).
+// else the caller's (STS GetCallerIdentity, asked until it answers once).
 func (a *Accounts) HomeAccount(ctx context.Context) (string, error) {
-	a.homeOnce.Do(func() {
-		if a.homeAccount = a.cfg.HomeAccount(); a.homeAccount != "" {
-			return
-		}
-		out, err := a.ids.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			a.homeErr = fmt.Errorf("find the function's own account (STS GetCallerIdentity): %w", err)
-			return
-		}
-		a.homeAccount = aws.ToString(out.Account)
-	})
-	return a.homeAccount, a.homeErr
+	a.homeMu.Lock()
+	defer a.homeMu.Unlock()
+	if a.homeAccount != "" {
+		return a.homeAccount, nil
+	}
+	if a.homeAccount = a.cfg.HomeAccount(); a.homeAccount != "" {
+		return a.homeAccount, nil
+	}
+	out, err := a.ids.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("find the function's own account (STS GetCallerIdentity): %w", err)
+	}
+	a.homeAccount = aws.ToString(out.Account)
+	return a.homeAccount, nil
 }
 
 func (a *Accounts) cached(key string, build func() (*Clients, error)) (*Clients, error) {
