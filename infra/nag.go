@@ -43,11 +43,8 @@ func suppress(c constructs.IConstruct, children bool, list ...suppression) {
 // IAM5 findings of a function role (its default policy is a child).
 func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 	regions := []string{"<AWS::Region>"}
-	if cfg.Organization() {
+	if cfg.Organization() && len(cfg.MemberRegions) > 0 {
 		regions = cfg.MemberRegions
-		if len(regions) == 0 {
-			regions = []string{"<AWS::Region>"}
-		}
 	}
 	list := guardSuppressions(cfg, regions)
 	if cfg.Organization() {
@@ -56,13 +53,31 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 	suppress(role, true, list...)
 }
 
+// IAM5 findings of the undo function's role: the same reads, and the
+// reverse writes of the allowed repairs (one reason per finding across the
+// template: remediationSuppression describes both).
+func suppressUndoFindings(role awsiam.Role, cfg Settings) {
+	suppress(role, true, guardSuppressions(cfg, []string{"<AWS::Region>"})...)
+}
+
 // guardSuppressions are the IAM5 findings of the guard permissions
-// (iam.go) of a role that serves regions (as cdk-nag renders them).
+// (iam.go) of a role that serves regions (as cdk-nag renders them): the
+// reads, and the writes of remediate mode.
 func guardSuppressions(cfg Settings, regions []string) []suppression {
+	list := readSuppressions(cfg, regions)
+	if w := remediationSuppression(cfg, regions); w != nil {
+		list = append(list, *w)
+	}
+	return list
+}
+
+// readSuppressions are the IAM5 findings of the reads every function makes.
+func readSuppressions(cfg Settings, regions []string) []suppression {
 	star := "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
 		"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
 		"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
-		"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max)."
+		"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max); for the sweep's health " +
+		"self-check, cloudtrail:DescribeTrails and cloudwatch:GetMetricStatistics (the functions' Lambda metrics)."
 	if cfg.Organization() {
 		star += " In organization mode the sweep also lists the accounts of the organization (organizations:ListAccounts, " +
 			"ListAccountsForParent, ListOrganizationalUnitsForParent), whose OUs are known only at deploy."
@@ -73,7 +88,7 @@ func guardSuppressions(cfg Settings, regions []string) []suppression {
 			sagemaker = append(sagemaker, "Resource::arn:<AWS::Partition>:sagemaker:"+r+":<AWS::AccountId>:"+resource+"/*")
 		}
 	}
-	list := []suppression{
+	return []suppression{
 		{
 			id:        "AwsSolutions-IAM5",
 			reason:    star,
@@ -98,10 +113,6 @@ func guardSuppressions(cfg Settings, regions []string) []suppression {
 			appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*"},
 		},
 	}
-	if w := remediationSuppression(cfg, regions); w != nil {
-		list = append(list, *w)
-	}
-	return list
 }
 
 // remediationSuppression covers the write statements of remediate mode, or
@@ -135,6 +146,12 @@ func remediationSuppression(cfg Settings, regions []string) *suppression {
 	if len(ids) == 0 {
 		return nil
 	}
+	// The undo function's reverse writes, on the same resources.
+	undo := "ec2:ModifyVpcEndpoint back to the previous policy or RemoveRouteTableIds of exactly the tables vpcguard added"
+	if cfg.Allows(actionCreateS3GatewayEndpoint) {
+		undo += ", ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/" + managedTagKey + " = " + managedTagValue
+	}
+	what = append(what, "to the undo function only, the reverse: "+undo)
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
 		for _, region := range regions {

@@ -109,11 +109,18 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID}},
 	}))
 
-	var roleArns []*string
+	var roleArns []*string // the roles that may assume the member role
 	for _, spec := range props.Functions {
-		roleArns = append(roleArns, s.Roles[spec.Name].RoleArn())
+		if !spec.Trigger.Manual {
+			roleArns = append(roleArns, s.Roles[spec.Name].RoleArn())
+		}
 	}
 	for _, spec := range props.Functions {
+		if spec.Trigger.Manual {
+			// The undo function takes back repairs at home only: the member
+			// role holds no reverse writes.
+			continue
+		}
 		fn, role := s.Functions[spec.Name], s.Roles[spec.Name]
 		fn.AddEnvironment(jsii.String("VPCGUARD_MEMBER_ROLE"), jsii.String(memberRoleName), nil)
 		fn.AddEnvironment(jsii.String("VPCGUARD_REGIONS"), awscdk.Fn_Join(jsii.String(","), &regions), nil)
@@ -154,7 +161,9 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		}
 	}
 	for _, spec := range props.Functions {
-		s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
+		if !spec.Trigger.Manual {
+			s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
+		}
 	}
 
 	// The members' templates.

@@ -41,6 +41,7 @@ type Settings struct {
 	MemberRegions             []string // the Regions served; empty: the stack's Region
 	MemberOrganizationalUnits []string // OUs (or the root) the StackSets target; empty: asked at deploy (parameter)
 	StackSetCallAs            string   // DELEGATED_ADMIN or SELF
+	SecurityHub               bool     // VPCGUARD_SECURITY_HUB, and the Security Hub permissions
 }
 
 // Defaults for context keys that are not set.
@@ -58,6 +59,7 @@ var contextKeys = []string{
 	"mode", "remediations", "notificationEmail", "expectedInstances", "exemptTag",
 	"existingTrail", "eventBusName", "logLevel", "sweepSchedule", "notifyCompliant",
 	"organizationId", "memberRegions", "memberOrganizationalUnits", "stackSetCallAs",
+	"securityHub",
 }
 
 var (
@@ -183,6 +185,7 @@ func parseSettings(get func(string) (string, bool)) (Settings, error) {
 	}
 	parseBool("notifyCompliant", &s.NotifyCompliant)
 	parseOrganization(get, &s, bad)
+	parseBool("securityHub", &s.SecurityHub)
 
 	if err := errors.Join(errs...); err != nil {
 		return Settings{}, err

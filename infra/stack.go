@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -54,7 +55,10 @@ type VpcGuardStack struct {
 	StateBucket awss3.Bucket
 	// Organization is what organization mode adds (org.go); nil otherwise.
 	Organization *Organization
-	accessLogs   awss3.Bucket // created on first use
+	// StateTable is the state table (VPCGUARD_STATE_TABLE): the placement
+	// index; nil when no function uses it.
+	StateTable awsdynamodb.Table
+	accessLogs awss3.Bucket // created on first use
 }
 
 // sweepStateKey is the object that holds the sweep's cursor and last findings.
@@ -114,6 +118,9 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		if spec.KeepsState && s.StateBucket == nil {
 			s.StateBucket = s.newBucket("SweepStateBucket", "sweep-state/", nil)
 		}
+		if len(spec.StateActions) > 0 && s.StateTable == nil {
+			s.StateTable = s.newStateTable()
+		}
 	}
 
 	var roleArns []*string
@@ -124,10 +131,36 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		roleArns = append(roleArns, role.RoleArn())
 	}
 	// Every function skips the events of every vpcguard role (own-role loop
-	// guard): a repair by modelguard is an EC2 event for endpointguard.
+	// guard): a repair by modelguard is an EC2 event for endpointguard, and
+	// so is an undo.
 	for _, spec := range props.Functions {
 		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
 			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)
+	}
+	// The health self-check reads the stack's own rules, functions, topic
+	// and dead-letter queue (health.go).
+	for _, spec := range props.Functions {
+		if !spec.ChecksHealth {
+			continue
+		}
+		for k, v := range s.healthEnv(props.Functions) {
+			s.Functions[spec.Name].AddEnvironment(jsii.String(k), v, nil)
+		}
+		for _, st := range healthStatements(s.Stack, props.Functions, s.Topic, s.DLQ) {
+			s.Roles[spec.Name].AddToPrincipalPolicy(st)
+		}
+		suppress(s.Roles[spec.Name], true, healthSuppressions()...)
+	}
+	// The others name the undo function in each repair's undo command.
+	for _, u := range props.Functions {
+		if !u.Undoes {
+			continue
+		}
+		for _, spec := range props.Functions {
+			if !spec.Undoes {
+				s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_UNDO_FUNCTION"), s.Functions[u.Name].FunctionName(), nil)
+			}
+		}
 	}
 	// The key policy names the function roles: only they (and the account's
 	// administrators, through the default statement) may use the key, and
@@ -196,15 +229,23 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	id := pascal(spec.Name)
 	scope := constructs.NewConstruct(s.Stack, jsii.String(id))
 
+	description := "vpcguard " + spec.Name + ": reads SageMaker and VPC state, notifies" + remediateSuffix(cfg)
+	if spec.Undoes {
+		description = "vpcguard " + spec.Name + ": reads VPC state and the ledger, takes repairs back" + remediateSuffix(cfg)
+	}
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("vpcguard " + spec.Name + ": reads SageMaker and VPC state, notifies" + remediateSuffix(cfg)),
+		Description: jsii.String(description),
 	})
 	logGroup := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     logRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	for _, st := range functionStatements(s.Stack, cfg, s.Topic, s.Key, logGroup) {
+	statements := functionStatements(s.Stack, cfg, s.Topic, s.Key, logGroup)
+	if spec.Undoes {
+		statements = undoStatements(s.Stack, cfg, logGroup)
+	}
+	for _, st := range statements {
 		role.AddToPrincipalPolicy(st)
 	}
 	env := functionEnv(cfg, s.Topic)
@@ -214,8 +255,13 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		}
 		(*env)["VPCGUARD_SWEEP_STATE"] = jsii.String("s3://" + *s.StateBucket.BucketName() + "/" + sweepStateKey)
 	}
+	if len(spec.StateActions) > 0 {
+		role.AddToPrincipalPolicy(stateTableStatement(s.StateTable, spec.StateActions))
+		(*env)["VPCGUARD_STATE_TABLE"] = s.StateTable.TableName()
+	}
 
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
+		FunctionName:          jsii.String(functionName(s.Stack, spec.Name)),
 		Description:           jsii.String("vpcguard " + spec.Name),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:          awslambda.Architecture_ARM_64(),
@@ -240,7 +286,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(maxEventAgeHrs)),
 	})
 	for i, tr := range spec.Triggers() {
-		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}}
+		ruleProps := &awsevents.RuleProps{Targets: &[]awsevents.IRuleTarget{target}, RuleName: jsii.String(ruleName(s.Stack, spec.Name, i, tr))}
 		if tr.Scheduled {
 			ruleProps.Description = jsii.String("vpcguard: scheduled sweep of every model and endpoint")
 			ruleProps.Schedule = awsevents.Schedule_Expression(jsii.String(cfg.SweepSchedule))
@@ -270,7 +316,11 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	})
 	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(s.Topic))
 
-	suppressFunctionFindings(role, cfg)
+	if spec.Undoes {
+		suppressUndoFindings(role, cfg)
+	} else {
+		suppressFunctionFindings(role, cfg)
+	}
 	return fn, role
 }
 
@@ -294,7 +344,7 @@ func eventPattern(t Trigger) *awsevents.EventPattern {
 // functionEnv is the VPCGUARD_* contract that pkg/config reads (with
 // VPCGUARD_ROLE_ARN, every vpcguard role, added once all roles exist).
 func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
-	return &map[string]*string{
+	env := map[string]*string{
 		"VPCGUARD_MODE":               jsii.String(cfg.Mode),
 		"VPCGUARD_TOPIC_ARN":          topic.TopicArn(),
 		"VPCGUARD_EVENT_BUS":          jsii.String(cfg.EventBusName),
@@ -303,6 +353,10 @@ func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
 		"VPCGUARD_REMEDIATIONS":       jsii.String(cfg.RemediationsEnv()),
 		"VPCGUARD_NOTIFY_COMPLIANT":   jsii.String(strconv.FormatBool(cfg.NotifyCompliant)),
 	}
+	if cfg.SecurityHub {
+		env["VPCGUARD_SECURITY_HUB"] = jsii.String("true")
+	}
+	return &env
 }
 
 // newTrail records management write events in this region, which is what

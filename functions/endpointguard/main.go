@@ -2,8 +2,8 @@
 // ModifyVpcEndpoint and DeleteVpcEndpoints (the endpoint's own policy, and
 // every model in its VPC that depends on it), and the EC2 drift of the
 // model network (VPC DNS attributes and DHCP options, route table
-// associations and routes, security group egress, flow logs), each against
-// the models the change can affect.
+// associations and routes, security group egress, flow logs, network ACL
+// entries and associations), each against the models the change can affect.
 //
 // In Lambda it is the bootstrap of a provided.al2023 function; locally,
 // `endpointguard -event FILE` handles one event and prints the result.
@@ -23,5 +23,7 @@ func main() {
 		cloudtrail.KindAssociateRouteTable, cloudtrail.KindReplaceRouteTableAssociation, cloudtrail.KindDisassociateRouteTable,
 		cloudtrail.KindCreateRoute, cloudtrail.KindReplaceRoute, cloudtrail.KindDeleteRoute,
 		cloudtrail.KindAuthorizeSecurityGroupEgress, cloudtrail.KindRevokeSecurityGroupEgress, cloudtrail.KindModifySecurityGroupRules,
-		cloudtrail.KindDeleteFlowLogs))
+		cloudtrail.KindDeleteFlowLogs,
+		cloudtrail.KindCreateNetworkAclEntry, cloudtrail.KindReplaceNetworkAclEntry, cloudtrail.KindDeleteNetworkAclEntry,
+		cloudtrail.KindReplaceNetworkAclAssociation))
 }

@@ -19,8 +19,11 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
+	"github.com/vpcguard/vpcguard/pkg/state"
 )
 
 // Exit codes of local mode.
@@ -80,12 +83,23 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	store, where, err := OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	// The gatherer and remediator of one account and Region: the
+	// function's own, or (organization mode) an event's.
 	target := func(c *Clients) guard.Target {
 		g := c.Gatherer()
 		// Tags decide exemptions, in the plan of report mode too; the extra
 		// call per model runs beside DescribeModel.
 		g.ModelTags = true
-		return guard.Target{Gatherer: g, Remediator: remediate.New(c.EC2, cfg, log)}
+		rem := remediate.New(c.EC2, cfg, log)
+		rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+		if store != nil {
+			rem.Ledger, rem.Locker = store, store
+		}
+		return guard.Target{Gatherer: g, Remediator: rem}
 	}
 	home := target(clients)
 	h := &guard.Handler{
@@ -98,7 +112,15 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
 			Log: log,
 		},
-		Log: log,
+		Index: clients.Index(cfg.StateTable),
+		Log:   log,
+	}
+	if store != nil {
+		h.Progress = store
+		log.Debug("ledger", "where", where)
+	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, log)
 	}
 	// Organization mode or several Regions: each event is read in its own
 	// account and Region; notifications still leave from here.
@@ -106,6 +128,46 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		h.Targets = guardTargets{accounts: NewAccounts(awsCfg, clients, cfg), newTarget: target}
 	}
 	return h, nil
+}
+
+// LedgerStore is everything vpcguard keeps about its own writes: the repair
+// ledger and holds, the per-VPC locks and each event's progress.
+type LedgerStore interface {
+	remediate.Ledger
+	remediate.Locker
+	guard.Progress
+	// What the undo function needs besides.
+	Get(ctx context.Context, ref ledger.Ref) (ledger.Entry, error)
+	AddHold(ctx context.Context, h ledger.Hold) error
+	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
+}
+
+// OpenLedger opens the ledger the configuration names: the state table of
+// VPCGUARD_STATE_TABLE, else the JSON file of VPCGUARD_LEDGER_FILE, else
+// none (nil); where says which.
+func OpenLedger(cfg config.Config, c *Clients) (store LedgerStore, where string, err error) {
+	if cfg.StateTable != "" {
+		t := ledger.NewTable(state.New(c.DynamoDB, cfg.StateTable))
+		return t, t.String(), nil
+	}
+	if cfg.LedgerFile == "" {
+		return nil, "none (VPCGUARD_LEDGER_FILE unset)", nil
+	}
+	f, err := ledger.OpenFile(cfg.LedgerFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("VPCGUARD_LEDGER_FILE: %w", err)
+	}
+	return f, "file " + f.Path, nil
+}
+
+// SecurityHubPublisher writes findings to the Security Hub of the
+// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
+func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
+	return &securityhub.Publisher{
+		Hubs:    securityhub.NewSingleAccount(c.Config),
+		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
+		Log:     log,
+	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

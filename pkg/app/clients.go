@@ -10,16 +10,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/placement"
+	"github.com/vpcguard/vpcguard/pkg/state"
 )
 
 // Clients are the SDK v2 clients of one function, built from the SDK's
@@ -36,6 +40,13 @@ type Clients struct {
 	Events    *eventbridge.Client
 	// AutoScaling reads the endpoint variants' autoscaling limits.
 	AutoScaling *applicationautoscaling.Client
+	// DynamoDB reads and writes the state table (VPCGUARD_STATE_TABLE).
+	DynamoDB *dynamodb.Client
+	// Config is the configuration the clients were built from, for the
+	// clients only one function needs (the sweep's health readers).
+	Config aws.Config
+	// STS tells the undo function its account (GetCallerIdentity).
+	STS *sts.Client
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -89,6 +100,9 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		SNS:         sns.NewFromConfig(cfg),
 		Events:      eventbridge.NewFromConfig(cfg),
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
+		DynamoDB:    dynamodb.NewFromConfig(cfg),
+		Config:      cfg,
+		STS:         sts.NewFromConfig(cfg),
 	}, nil
 }
 
@@ -99,6 +113,15 @@ func (c *Clients) Gatherer() inventory.Gatherer {
 		SageMaker: c.SageMaker, EC2: c.EC2, S3: c.S3, IAM: c.IAM, AutoScaling: c.AutoScaling,
 		Region: c.Region, Partition: c.Partition, ENIActions: checks.ENIActions(),
 	}
+}
+
+// Index is the placement index in the state table, or nil when table is
+// empty (VPCGUARD_STATE_TABLE unset).
+func (c *Clients) Index(table string) *placement.Index {
+	if table == "" {
+		return nil
+	}
+	return placement.New(state.New(c.DynamoDB, table))
 }
 
 func partitionOf(region string) string {

@@ -26,10 +26,18 @@ var ec2Ops = map[string]handler{
 	"DescribeSecurityGroups": (*Server).describeSecurityGroups,
 	"DescribeNatGateways":    (*Server).describeNatGateways,
 	"DescribePrefixLists":    (*Server).describePrefixLists,
-	"CreateVpcEndpoint":      (*Server).createVpcEndpoint,
-	"ModifyVpcEndpoint":      (*Server).modifyVpcEndpoint,
-	"DeleteVpcEndpoints":     (*Server).deleteVpcEndpoints,
-	"CreateTags":             (*Server).createTags,
+	// Network ACLs and managed prefix lists (ec2acl.go).
+	"DescribeNetworkAcls":          (*Server).describeNetworkAcls,
+	"DescribeManagedPrefixLists":   (*Server).describeManagedPrefixLists,
+	"GetManagedPrefixListEntries":  (*Server).getManagedPrefixListEntries,
+	"CreateNetworkAclEntry":        (*Server).createNetworkAclEntry,
+	"ReplaceNetworkAclEntry":       (*Server).replaceNetworkAclEntry,
+	"DeleteNetworkAclEntry":        (*Server).deleteNetworkAclEntry,
+	"ReplaceNetworkAclAssociation": (*Server).replaceNetworkAclAssociation,
+	"CreateVpcEndpoint":            (*Server).createVpcEndpoint,
+	"ModifyVpcEndpoint":            (*Server).modifyVpcEndpoint,
+	"DeleteVpcEndpoints":           (*Server).deleteVpcEndpoints,
+	"CreateTags":                   (*Server).createTags,
 	// Drift writes (ec2drift.go).
 	"ModifyVpcAttribute":           (*Server).modifyVpcAttribute,
 	"AssociateDhcpOptions":         (*Server).associateDhcpOptions,
@@ -1351,6 +1359,10 @@ func (s *Server) createTags(c *call) (any, *apiError) {
 			}
 		case "fl":
 			if v, ok := st.flowLogs.byID[id]; ok {
+				t = &v.Tags
+			}
+		case "acl":
+			if v, ok := st.acls.table.byID[id]; ok {
 				t = &v.Tags
 			}
 		default:

@@ -10,6 +10,9 @@ import (
 
 var eventsOps = map[string]handler{
 	"PutEvents": (*Server).putEvents,
+	// Rule reads, for the health check (events_rules.go).
+	"DescribeRule":      (*Server).describeRule,
+	"ListTargetsByRule": (*Server).listTargetsByRule,
 }
 
 // MaxPutEventsEntries is how many entries one PutEvents call may carry.

@@ -230,12 +230,14 @@ func throttleError(service string) *apiError {
 	switch service {
 	case "ec2":
 		return &apiError{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", throttle: true}
-	case "sagemaker", "events", "application-autoscaling":
+	case "sagemaker", "events", "application-autoscaling", "cloudtrail":
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
 	case "organizations":
 		return &apiError{Status: 400, Code: "TooManyRequestsException", Message: "AWS Organizations can't complete your request because it has received too many requests in a short period of time.", throttle: true}
+	case "securityhub":
+		return &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Too Many Requests", throttle: true}
 	case "dynamodb":
 		return &apiError{Status: 400, Code: "ProvisionedThroughputExceededException", Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.", throttle: true}
 	}
@@ -252,12 +254,14 @@ func (s *Server) accessDenied(c *call) *apiError {
 	switch c.svc.name {
 	case "ec2":
 		return &apiError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + msg}
-	case "sagemaker", "events", "application-autoscaling", "organizations", "dynamodb":
+	case "sagemaker", "events", "application-autoscaling", "organizations", "dynamodb", "cloudtrail":
 		return &apiError{Status: 400, Code: "AccessDeniedException", Message: msg}
 	case "s3":
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
 	case "sns":
 		return &apiError{Status: 403, Code: "AuthorizationError", Message: msg}
+	case "securityhub":
+		return &apiError{Status: 403, Code: "AccessDeniedException", Message: msg}
 	}
 	return &apiError{Status: 403, Code: "AccessDenied", Message: msg}
 }
@@ -270,6 +274,8 @@ func internalError(service string) *apiError {
 		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
 	case "organizations":
 		return &apiError{Status: 500, Code: "ServiceException", Message: "AWS Organizations can't complete your request because of an internal service error."}
+	case "securityhub":
+		return &apiError{Status: 500, Code: "InternalException", Message: "Internal service error"}
 	case "dynamodb":
 		return &apiError{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
 	}

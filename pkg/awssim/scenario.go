@@ -42,6 +42,8 @@ type Scenario struct {
 	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
 	NATGateways    []NATGateway    `json:"natGateways,omitempty"`
 	FlowLogs       []FlowLog       `json:"flowLogs,omitempty"`
+	// NetworkACLs are the network ACLs; see NetworkACL for the defaults.
+	NetworkACLs []NetworkACL `json:"networkAcls,omitempty"`
 	// PrefixLists adds to (or overrides by name) the AWS-managed prefix
 	// lists, which always include com.amazonaws.<region>.s3 and .dynamodb.
 	PrefixLists []PrefixList `json:"prefixLists,omitempty"`
@@ -62,6 +64,14 @@ type Scenario struct {
 
 	// DynamoDBTables are the DynamoDB tables (the state table).
 	DynamoDBTables []DynamoDBTable `json:"dynamodbTables,omitempty"`
+
+	// Trails, Rules, Queues and Metrics serve the reads of vpcguard's
+	// health self-check (health.go): CloudTrail, EventBridge, SQS and
+	// CloudWatch; topics carry their subscriptions.
+	Trails  []Trail     `json:"trails,omitempty"`
+	Rules   []EventRule `json:"rules,omitempty"`
+	Queues  []Queue     `json:"queues,omitempty"`
+	Metrics []Metric    `json:"metrics,omitempty"`
 
 	// Faults are injected per operation key: "ec2:DescribeRouteTables",
 	// "sagemaker:*" (a whole service) or "*" (everything).
@@ -245,7 +255,8 @@ type FlowLog struct {
 	Tags            Tags   `json:"tags,omitempty"`
 }
 
-// PrefixList is an AWS-managed prefix list.
+// PrefixList is an AWS-managed prefix list. CIDRs default to none for a
+// scenario's own list; the built-in S3 and DynamoDB lists have some.
 type PrefixList struct {
 	ID    string   `json:"id"`
 	Name  string   `json:"name"` // com.amazonaws.<region>.s3
@@ -362,6 +373,8 @@ type Bucket struct {
 type Topic struct {
 	Name string `json:"name,omitempty"`
 	ARN  string `json:"arn,omitempty"`
+	// Subscriptions are what ListSubscriptionsByTopic lists.
+	Subscriptions []Subscription `json:"subscriptions,omitempty"`
 }
 
 // Policy is a policy document kept as text. In JSON it may be written as a

@@ -1,7 +1,8 @@
 // Package awssim is a local simulated AWS account for vpcguard's tests and
 // demo: one http.Handler that speaks the wire protocols of the calls
 // vpcguard makes (EC2 query/XML, SageMaker, EventBridge and Application
-// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query), so that the real SDK
+// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query, Security Hub
+// REST-JSON), so that the real SDK
 // v2 clients work against it when their endpoint is its URL. State comes
 // from a Scenario; writes change it and are recorded; faults (latency,
 // throttling, AccessDenied, 500s) can be injected per operation.
@@ -50,6 +51,8 @@ type Server struct {
 
 	eventsCalls   int
 	eventFailures []EntryFailure
+
+	hub hubStore // Security Hub findings
 
 	statsMu   sync.Mutex
 	calls     map[string]int
@@ -217,6 +220,8 @@ const (
 	protoQuery                 // AWS query, XML with <OpResult>
 	protoJSON                  // awsJson1_1
 	protoS3                    // REST XML
+	protoREST                  // restJson1, routed by method and path (Security Hub)
+	protoCBOR                  // Smithy RPC v2 CBOR (cloudwatch.go)
 )
 
 type handler func(s *Server, c *call) (any, *apiError)
@@ -238,7 +243,7 @@ var services map[string]*serviceDef
 
 func init() {
 	services = map[string]*serviceDef{
-		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, ec2DriftWrites...)...)},
+		"ec2":                     {name: "ec2", proto: protoEC2, xmlns: ec2NS, regional: true, ops: ec2Ops, writes: set(append([]string{"CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints", "CreateTags"}, append(ec2DriftWrites, ec2ACLWrites...)...)...)},
 		"sagemaker":               {name: "sagemaker", proto: protoJSON, target: "SageMaker", regional: true, ops: sageMakerOps, writes: set("UpdateEndpointWeightsAndCapacities")},
 		"s3":                      {name: "s3", proto: protoS3, regional: true, ops: s3Ops, writes: set("PutObject")},
 		"iam":                     {name: "iam", proto: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps},
@@ -247,6 +252,11 @@ func init() {
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
 		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
 		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", regional: true, ops: dynamoDBOps},
+		"securityhub":             {name: "securityhub", proto: protoREST, regional: true, ops: securityHubOps, writes: set("BatchImportFindings")},
+		// The health check's reads (health.go); CloudWatch signs as monitoring.
+		"cloudtrail": {name: "cloudtrail", proto: protoJSON, target: "CloudTrail_20131101", regional: true, ops: cloudTrailOps},
+		"sqs":        {name: "sqs", proto: protoJSON, target: "AmazonSQS", jsonVersion: "1.0", regional: true, ops: sqsOps},
+		"monitoring": {name: "cloudwatch", proto: protoCBOR, target: cloudWatchService, jsonVersion: "1.0", regional: true, ops: cloudWatchOps},
 	}
 }
 
@@ -293,6 +303,9 @@ type apiError struct {
 	Message  string
 	throttle bool
 	extra    map[string]string // S3: extra elements (BucketName)
+	// queryError is the X-Amzn-Query-Error header of the services that
+	// were on the query protocol (SQS, CloudWatch): "Code;Sender".
+	queryError string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -330,6 +343,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.proto = guessProtocol(r, body)
 	if c.svc != nil {
 		c.proto = c.svc.proto
+		if c.proto == protoCBOR && r.Header.Get("X-Amz-Target") != "" {
+			c.proto = protoJSON // CloudWatch speaks awsJson1_0 too (botocore 1.43's choice)
+		}
 	}
 	if aerr != nil {
 		if svcName == "s3" && aerr.Code == "IncompleteSignature" {
@@ -380,9 +396,13 @@ func (s *Server) route(c *call) *apiError {
 			return errorf(400, "InvalidAction", "The action %s is not valid for this web service.", c.op)
 		}
 	case protoJSON:
+		// <target>.<Op>; botocore writes some targets as the full shape id
+		// (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>).
 		target := c.r.Header.Get("X-Amz-Target")
-		c.op = strings.TrimPrefix(target, c.svc.target+".")
-		if target == "" || c.op == target {
+		i := strings.LastIndex(target, ".")
+		prefix := target[:max(i, 0)]
+		c.op = target[i+1:]
+		if target == "" || i < 0 || (prefix != c.svc.target && !strings.HasSuffix(prefix, "."+c.svc.target)) {
 			c.op = "Unknown"
 			return errorf(400, "UnknownOperationException", "Missing or unknown X-Amz-Target %q", target)
 		}
@@ -391,6 +411,20 @@ func (s *Server) route(c *call) *apiError {
 		}
 	case protoS3:
 		return s.routeS3(c)
+	case protoREST:
+		return s.routeREST(c)
+	case protoCBOR:
+		// POST /service/<Service>/operation/<Op>
+		path := c.r.URL.Path
+		i := strings.LastIndex(path, "/operation/")
+		if i < 0 || !strings.HasSuffix(path[:i], "/service/"+c.svc.target) || c.r.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" {
+			c.op = "Unknown"
+			return errorf(404, "UnknownOperationException", "want POST /service/%s/operation/<Op> with Smithy-Protocol: rpc-v2-cbor, got %s %s", c.svc.target, c.r.Method, path)
+		}
+		c.op = path[i+len("/operation/"):]
+		if _, ok := c.svc.ops[c.op]; !ok {
+			return errorf(404, "UnknownOperationException", "awssim does not simulate %s", c.op)
+		}
 	}
 	return nil
 }
@@ -441,7 +475,7 @@ func (s *Server) recordWrite(c *call, aerr *apiError) {
 // params decodes the request parameters for the write log.
 func (c *call) params() map[string]any {
 	switch c.proto {
-	case protoJSON:
+	case protoJSON, protoREST:
 		var m map[string]any
 		if json.Unmarshal(c.body, &m) == nil && m != nil {
 			return m
@@ -687,6 +721,21 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 			return
 		}
 		h.Set("Content-Type", c.jsonContentType())
+	case protoREST:
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			s.renderError(c, errorf(500, "InternalException", "awssim: rendering %s: %v", c.op, err))
+			return
+		}
+		h.Set("Content-Type", "application/json")
+	case protoCBOR:
+		b, err := cborEncode(v)
+		if err != nil {
+			s.renderError(c, errorf(500, "InternalFailure", "awssim: rendering %s: %v", c.op, err))
+			return
+		}
+		buf.Write(b)
+		h.Set("Content-Type", "application/cbor")
+		h.Set("Smithy-Protocol", "rpc-v2-cbor")
 	case protoS3:
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
@@ -752,8 +801,23 @@ func (s *Server) renderError(c *call, e *apiError) {
 		h.Set("Content-Type", "text/xml")
 	case protoJSON:
 		h.Set("X-Amzn-ErrorType", e.Code)
+		if e.queryError != "" {
+			h.Set("X-Amzn-Query-Error", e.queryError)
+		}
 		json.NewEncoder(&buf).Encode(map[string]string{"__type": e.Code, "message": e.Message})
 		h.Set("Content-Type", c.jsonContentType())
+	case protoREST:
+		h.Set("X-Amzn-ErrorType", e.Code)
+		json.NewEncoder(&buf).Encode(map[string]string{"Code": e.Code, "Message": e.Message})
+		h.Set("Content-Type", "application/json")
+	case protoCBOR:
+		if e.queryError != "" {
+			h.Set("X-Amzn-Query-Error", e.queryError)
+		}
+		b, _ := cborEncode(map[string]any{"__type": e.Code, "message": e.Message})
+		buf.Write(b)
+		h.Set("Content-Type", "application/cbor")
+		h.Set("Smithy-Protocol", "rpc-v2-cbor")
 	case protoS3:
 		buf.WriteString(xmlHeader)
 		buf.WriteString("<Error><Code>")

@@ -10,7 +10,8 @@ import (
 // MessageAttributes.entry.N.Name and .Value.DataType/StringValue/BinaryValue.
 
 var snsOps = map[string]handler{
-	"Publish": (*Server).publish,
+	"Publish":                  (*Server).publish,
+	"ListSubscriptionsByTopic": (*Server).listSubscriptionsByTopic, // sns_subscriptions.go
 }
 
 // Message is an SNS message the simulated account accepted.

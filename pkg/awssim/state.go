@@ -55,6 +55,7 @@ type state struct {
 	natsByVPC     map[string][]*NATGateway
 	flowLogsByRes map[string][]*FlowLog
 	plByName      map[string]*PrefixList
+	acls          aclState
 
 	models          map[string]*modelState // by lower-case name
 	modelsByName    []*modelState          // sorted by name
@@ -73,6 +74,8 @@ type state struct {
 	objects map[string]map[string]*object // bucket → key → object
 	topics  map[string]bool               // ARNs
 	buses   map[string]bool               // empty: any bus
+
+	health healthState // trails, rules, subscriptions, queues, metrics
 
 	// Mutable bookkeeping.
 	idempotency map[string]*idemEntry // CreateVpcEndpoint ClientToken → result
@@ -213,10 +216,12 @@ func buildState(in *Scenario) (*state, error) {
 	}
 
 	st.buildNetwork(sc, v)
+	st.buildNetworkACLs(sc, v)
 	st.buildOthers(sc, v) // roles first: models resolve role names to ARNs
 	st.buildSageMaker(sc, v)
 	st.buildScalableTargets(sc, v)
 	st.buildDynamoDB(sc, v)
+	st.buildHealth(sc, v)
 	for key, f := range sc.Faults {
 		if err := validateFault(key, f); err != nil {
 			v.add("%v", err)
@@ -269,6 +274,9 @@ func (st *state) buildNetwork(sc *Scenario, v *validation) {
 			continue
 		}
 		if old, ok := st.plByName[pl.Name]; ok {
+			if len(pl.CIDRs) == 0 {
+				pl.CIDRs = old.CIDRs // a new id for the same list keeps its CIDRs
+			}
 			// Replace the managed list of the same name.
 			delete(st.prefixLists.byID, old.ID)
 			st.prefixLists.order = slices.DeleteFunc(st.prefixLists.order, func(p *PrefixList) bool { return p == old })
@@ -910,14 +918,12 @@ func (st *state) buildOthers(sc *Scenario, v *validation) {
 		}
 	}
 	for _, t := range sc.Topics {
-		arn := t.ARN
-		if arn == "" {
-			if t.Name == "" {
-				v.add("a topic has neither name nor arn")
-				continue
-			}
-			arn = fmt.Sprintf("arn:%s:sns:%s:%s:%s", st.partition, st.region, st.account, t.Name)
-		} else if t.Name != "" && !strings.HasSuffix(arn, ":"+t.Name) {
+		if t.ARN == "" && t.Name == "" {
+			v.add("a topic has neither name nor arn")
+			continue
+		}
+		arn := st.topicARN(t)
+		if t.ARN != "" && t.Name != "" && !strings.HasSuffix(arn, ":"+t.Name) {
 			v.add("topic %q: arn %s does not end with the name", t.Name, arn)
 		}
 		if !strings.HasPrefix(arn, "arn:") || strings.Count(arn, ":") != 5 {
@@ -999,6 +1005,18 @@ const DefaultEndpointPolicy = `{"Version":"2008-10-17","Statement":[{"Effect":"A
 var knownPrefixLists = map[string][2]string{
 	"us-east-1": {"pl-63a5400a", "pl-02cd2c6b"},
 	"us-west-2": {"pl-68a54001", "pl-00a54069"},
+	"eu-west-1": {"pl-6da54004", "pl-6fa54006"},
+}
+
+// knownPrefixListCIDRs are the CIDRs the managed lists hold: for
+// us-east-1 and eu-west-1 those of the AWS documentation's examples
+// (DescribePrefixLists in the AWS CLI and Tools for PowerShell examples),
+// with two more S3 ranges of us-east-1 so that a list has several; other
+// regions get ranges of the 198.18.0.0/15 benchmark block. A scenario sets
+// the real ones with prefixLists.
+var knownPrefixListCIDRs = map[string][2][]string{
+	"us-east-1": {{"3.5.0.0/19", "52.216.0.0/15", "54.231.0.0/17"}, {"52.94.0.0/22", "52.119.224.0/20"}},
+	"eu-west-1": {{"52.218.0.0/17", "54.231.128.0/19"}, {"52.94.5.0/24", "52.119.240.0/21", "52.94.24.0/23"}},
 }
 
 func managedPrefixLists(region string) []PrefixList {
@@ -1009,9 +1027,19 @@ func managedPrefixLists(region string) []PrefixList {
 		x := h.Sum32()
 		ids = [2]string{fmt.Sprintf("pl-%08x", x), fmt.Sprintf("pl-%08x", mix64(uint64(x))&0xffffffff)}
 	}
+	cidrs, ok := knownPrefixListCIDRs[region]
+	if !ok {
+		h := fnv.New32a()
+		h.Write([]byte(region))
+		x := h.Sum32()
+		cidrs = [2][]string{
+			{fmt.Sprintf("198.18.%d.0/24", x%128), fmt.Sprintf("198.19.%d.0/24", x%128)},
+			{fmt.Sprintf("198.18.%d.0/24", 128+x%128)},
+		}
+	}
 	return []PrefixList{
-		{ID: ids[0], Name: "com.amazonaws." + region + ".s3"},
-		{ID: ids[1], Name: "com.amazonaws." + region + ".dynamodb"},
+		{ID: ids[0], Name: "com.amazonaws." + region + ".s3", CIDRs: cidrs[0]},
+		{ID: ids[1], Name: "com.amazonaws." + region + ".dynamodb", CIDRs: cidrs[1]},
 	}
 }
 

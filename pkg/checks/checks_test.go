@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -42,6 +43,7 @@ func compliant() *inventory.Snapshot {
 			Name: "fraud-v3", ExecutionRoleARN: roleARN, Instances: 2, InstancesFrom: "test",
 			VPCConfig:       &inventory.VPCConfig{SubnetIDs: []string{subnetA, subnetB}, SecurityGroupIDs: []string{sgID}},
 			ArtifactBuckets: []string{bucket},
+			Artifacts:       []inventory.Artifact{{Field: "ModelDataUrl", URI: "s3://ml-artifacts/fraud-v3/model.tar.gz", Bucket: bucket, Key: "fraud-v3/model.tar.gz"}},
 		}},
 		ModelErrs: map[string]error{},
 		Subnets: inventory.Known(map[string]inventory.Subnet{
@@ -52,7 +54,17 @@ func compliant() *inventory.Snapshot {
 			sgID: {ID: sgID, VPCID: vpcID, Egress: []inventory.Permission{{Protocol: "tcp", FromPort: 443, ToPort: 443, PrefixListIDs: []string{s3PL}}}},
 		}),
 		S3PrefixList: inventory.Known(s3PL),
-		Roles:        map[string]inventory.Fact[inventory.RolePermissions]{roleARN: inventory.Known(inventory.RolePermissions{RoleARN: roleARN, Allowed: allowed})},
+		S3CIDRs:      inventory.Known([]string{"3.5.0.0/19", "52.216.0.0/15", "54.231.0.0/16"}),
+		SubnetACLs: inventory.Known(map[string]inventory.NetworkACL{
+			subnetA: defaultACL(),
+			subnetB: {ID: aclB, VPCID: vpcID, SubnetIDs: []string{subnetB}, Entries: []nacl.Entry{
+				{RuleNumber: 100, Egress: true, Protocol: "6", Action: "allow", CIDR: "0.0.0.0/0", Ports: &nacl.PortRange{From: 443, To: 443}},
+				{RuleNumber: 100, Protocol: "6", Action: "allow", CIDR: "0.0.0.0/0", Ports: &nacl.PortRange{From: 1024, To: 65535}},
+				{RuleNumber: nacl.DefaultRule, Egress: true, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+				{RuleNumber: nacl.DefaultRule, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+			}},
+		}),
+		Roles: map[string]inventory.Fact[inventory.RolePermissions]{roleARN: inventory.Known(inventory.RolePermissions{RoleARN: roleARN, Allowed: allowed})},
 		Buckets: map[string]inventory.Fact[inventory.BucketPolicy]{bucket: inventory.Known(inventory.BucketPolicy{Bucket: bucket, Exists: true,
 			Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::ml-artifacts","arn:aws:s3:::ml-artifacts/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-s3"}}}]}`})},
 		VPCs: map[string]*inventory.VPC{vpcID: {
@@ -68,8 +80,25 @@ func compliant() *inventory.Snapshot {
 				RouteTableIDs: []string{rtMain, rtB}, PolicyDocument: hardened}}),
 			FlowLogs:    inventory.Known([]inventory.FlowLog{{ID: "fl-1", TrafficType: "ALL", Status: "ACTIVE"}}),
 			NATGateways: inventory.Known([]inventory.NATGateway{{ID: "nat-1", State: "available"}}),
+			DefaultACL:  inventory.Known(defaultACL()),
 		}},
 	}
+}
+
+const (
+	aclDefault = "acl-default"
+	aclB       = "acl-b"
+)
+
+// defaultACL is a VPC's default network ACL as AWS creates it: all IPv4
+// traffic allowed both ways (rule 100), the rest denied ('*').
+func defaultACL() inventory.NetworkACL {
+	return inventory.NetworkACL{ID: aclDefault, VPCID: vpcID, Default: true, SubnetIDs: []string{subnetA}, Entries: []nacl.Entry{
+		{RuleNumber: 100, Egress: true, Protocol: "-1", Action: "allow", CIDR: "0.0.0.0/0"},
+		{RuleNumber: 100, Protocol: "-1", Action: "allow", CIDR: "0.0.0.0/0"},
+		{RuleNumber: nacl.DefaultRule, Egress: true, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+		{RuleNumber: nacl.DefaultRule, Protocol: "-1", Action: "deny", CIDR: "0.0.0.0/0"},
+	}}
 }
 
 func run(t *testing.T, s *inventory.Snapshot) map[string]report.Check {
@@ -95,7 +124,7 @@ func TestCompliantSnapshotPassesEveryCheck(t *testing.T) {
 func TestCatalogueIsComplete(t *testing.T) {
 	want := []string{ModelInVPC, SubnetsMultiAZ, SubnetIPCapacity, SecurityGroupsValid, SecurityGroupEgressS3,
 		S3EndpointPresent, S3EndpointRoutes, S3EndpointPolicyCustom, S3EndpointDeniesALRepos, S3EndpointPolicyAllows,
-		VPCDNS, BucketPolicyVPCRestricted, ExecutionRoleENIPermission, OutboundAccess, VPCFlowLogs}
+		VPCDNS, BucketPolicyVPCRestricted, ExecutionRoleENIPermission, OutboundAccess, VPCFlowLogs, NetworkACLS3}
 	defs := Catalogue()
 	if len(defs) != len(want) {
 		t.Fatalf("catalogue has %d checks, want %d", len(defs), len(want))
@@ -176,6 +205,19 @@ func TestEachCheckFires(t *testing.T) {
 		{name: "deny-only policy", check: S3EndpointPolicyAllows, status: report.StatusFail, resource: s3EP, message: "no Allow statement",
 			mutate: func(s *inventory.Snapshot) {
 				s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = `{"Statement":{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::packages.*.amazonaws.com/*"}}`
+			}},
+		{name: "artifact outside the allow-list", check: S3EndpointPolicyAllows, status: report.StatusFail, resource: "fraud-v3",
+			message: "model fraud-v3 cannot read s3://ml-artifacts/fraud-v3/model.tar.gz (container 0 ModelDataUrl): no Allow covers it", fix: `"Resource":["arn:aws:s3:::ml-artifacts/fraud-v3/model.tar.gz"]`,
+			mutate: func(s *inventory.Snapshot) {
+				s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = strings.Replace(hardened, "arn:aws:s3:::ml-artifacts/*", "arn:aws:s3:::models-prod-*/*", 1)
+			}},
+		{name: "network ACL denies HTTPS to S3", check: NetworkACLS3, status: report.StatusFail, resource: aclB,
+			message: "network ACL acl-b of subnets subnet-0b (models fraud-v3) blocks the S3 gateway endpoint: outbound TCP 443 to 52.216.0.0/15 is denied by rule 90",
+			fix:     "aws ec2 create-network-acl-entry --region us-east-1 --network-acl-id acl-b --egress --rule-number 89 --protocol tcp --port-range From=443,To=443 --cidr-block 52.216.0.0/15 --rule-action allow",
+			mutate: func(s *inventory.Snapshot) {
+				a := s.SubnetACLs.Value[subnetB]
+				a.Entries = append(a.Entries, nacl.Entry{RuleNumber: 90, Egress: true, Protocol: "6", Action: "deny", CIDR: "52.216.0.0/15", Ports: &nacl.PortRange{From: 443, To: 443}})
+				s.SubnetACLs.Value[subnetB] = a
 			}},
 		{name: "DNS support off", check: VPCDNS, status: report.StatusFail, resource: vpcID, message: "enableDnsSupport is off", fix: "--enable-dns-support",
 			mutate: func(s *inventory.Snapshot) { s.VPCs[vpcID].DNS.Value.Support = false }},
@@ -280,6 +322,97 @@ func TestSubnetsUnreadableNeverPass(t *testing.T) {
 	}
 }
 
+// TestEndpointPolicyPerArtifact: s3-endpoint-policy-allows judges each
+// artifact of each model the endpoint serves with Evaluate (IAM User Guide,
+// "The difference between explicit and implicit denies": an applicable
+// Deny trumps an Allow; with no applicable Allow the request is denied).
+func TestEndpointPolicyPerArtifact(t *testing.T) {
+	policyOf := func(statements ...string) string {
+		return `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
+	}
+	allowBucket := `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*"}`
+	prefix := inventory.Artifact{Container: 1, Field: "ModelDataSource", URI: "s3://ml-artifacts/llm/", Bucket: bucket, Key: "llm/" + inventory.RepresentativeObject, Prefix: true}
+	for _, tc := range []struct {
+		name      string
+		policy    string
+		artifacts []inventory.Artifact // nil: the compliant model's
+		status    report.Status
+		message   []string
+		fix       string
+	}{
+		{name: "allowed", policy: policyOf(allowBucket), status: report.StatusPass, message: []string{"allows s3:GetObject on all 1 artifact of the models it serves"}},
+		{name: "explicitly denied", status: report.StatusFail,
+			policy:  policyOf(allowBucket, `{"Sid":"NoTarballs","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::*.tar.gz"}`),
+			message: []string{`model fraud-v3 cannot read s3://ml-artifacts/fraud-v3/model.tar.gz (container 0 ModelDataUrl): explicitly denied by Statement[1] (Sid "NoTarballs")`},
+			fix:     `narrow Statement[1] (Sid "NoTarballs") so that it no longer covers arn:aws:s3:::ml-artifacts/fraud-v3/model.tar.gz`},
+		{name: "conditional allow counts, with the caveat", status: report.StatusPass,
+			policy:  policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}`),
+			message: []string{"allowed only by Statement[0] (it has a Condition), counted as allowed"}},
+		{name: "conditional deny is named as uncounted", status: report.StatusPass,
+			policy:  policyOf(allowBucket, `{"Sid":"OnlyTLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`),
+			message: []string{`Statement[1] (Sid "OnlyTLS") would deny model fraud-v3's s3://ml-artifacts/fraud-v3/model.tar.gz but is not counted (it has a Condition)`}},
+		{name: "deny-only still fails", status: report.StatusFail,
+			policy:  `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}]}`,
+			message: []string{"lets no S3 request through (the policy has no Allow statement (deny-only))"}},
+		{name: "prefix allowed as a whole", status: report.StatusPass, artifacts: []inventory.Artifact{prefix},
+			policy: policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/llm/*"}`)},
+		{name: "prefix allowed for one file only", status: report.StatusFail, artifacts: []inventory.Artifact{prefix},
+			policy:  policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/llm/config.json"}`),
+			message: []string{"s3://ml-artifacts/llm/ (container 1 ModelDataSource, an S3 prefix judged by the object llm/vpcguard-representative-object): no Allow covers it"},
+			fix:     `"Resource":["arn:aws:s3:::ml-artifacts/llm/*"]`},
+		// The issue's false pass, for a model without S3 artifacts: the
+		// Deny of s3:* on the bucket and its objects takes back the Allow.
+		{name: "allow taken back, no artifacts", status: report.StatusFail, artifacts: []inventory.Artifact{},
+			policy: policyOf(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-artifacts/*"}`,
+				`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::ml-artifacts","arn:aws:s3:::ml-artifacts/*"]}`),
+			message: []string{"lets no S3 request through (every S3 request an Allow covers is also covered by an unconditional Deny for everyone)"}},
+		{name: "some allow survives, no artifacts", status: report.StatusPass, artifacts: []inventory.Artifact{},
+			policy:  policyOf(allowBucket),
+			message: []string{"no model in scope has S3 artifacts", "Statement[0] still allows requests such as s3:getobject on arn:aws:s3:::ml-artifacts/x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := compliant()
+			s.VPCs[vpcID].Endpoints.Value[0].PolicyDocument = tc.policy
+			if tc.artifacts != nil {
+				s.Models[0].Artifacts = tc.artifacts
+			}
+			c := run(t, s)[S3EndpointPolicyAllows]
+			if c.Status != tc.status {
+				t.Fatalf("status %s, want %s: %s", c.Status, tc.status, c.Message)
+			}
+			for _, m := range tc.message {
+				if !strings.Contains(c.Message, m) {
+					t.Errorf("message %q\nlacks %q", c.Message, m)
+				}
+			}
+			if !strings.Contains(c.Remediation, tc.fix) {
+				t.Errorf("remediation %q lacks %q", c.Remediation, tc.fix)
+			}
+		})
+	}
+}
+
+// TestEndpointPolicyServesItsModels: with two S3 endpoints in a VPC, a
+// model is judged against the one its subnets route through.
+func TestEndpointPolicyServesItsModels(t *testing.T) {
+	s := compliant()
+	v := s.VPCs[vpcID]
+	v.Endpoints.Value[0].RouteTableIDs = []string{rtMain}
+	v.Endpoints.Value = append(v.Endpoints.Value, inventory.Endpoint{ID: "vpce-other", VPCID: vpcID, ServiceName: "com.amazonaws.us-east-1.s3", Type: "Gateway", State: "available",
+		RouteTableIDs: []string{rtB}, PolicyDocument: `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::elsewhere/*"}]}`})
+	c := run(t, s)[S3EndpointPolicyAllows]
+	if c.Status != report.StatusFail || !strings.Contains(c.Message, "S3 endpoint vpce-other") || strings.Contains(c.Message, "S3 endpoint vpce-s3 ") {
+		t.Fatalf("subnet-0b routes through vpce-other, which blocks the artifact: %s %s", c.Status, c.Message)
+	}
+	// Once no subnet of the model routes through vpce-other, its policy
+	// does not concern the model.
+	v.Endpoints.Value[0].RouteTableIDs = []string{rtMain, rtB}
+	v.Endpoints.Value[1].RouteTableIDs = nil
+	if c := run(t, s)[S3EndpointPolicyAllows]; c.Status != report.StatusPass {
+		t.Fatalf("only vpce-s3 serves the model: %s %s", c.Status, c.Message)
+	}
+}
+
 // A change whose models could not be listed has no model placed anywhere:
 // the VPC checks must be unknown, never "not applicable" (which sends
 // nothing).
@@ -288,7 +421,7 @@ func TestUnlistedModelsMakeVPCChecksUnknown(t *testing.T) {
 	s.Models = nil
 	s.ModelErrs["the account's models"] = errors.New("list models: AccessDeniedException")
 	got := run(t, s)
-	for _, id := range []string{S3EndpointPresent, S3EndpointRoutes, VPCDNS, OutboundAccess, VPCFlowLogs, SecurityGroupEgressS3, SubnetIPCapacity} {
+	for _, id := range []string{S3EndpointPresent, S3EndpointRoutes, VPCDNS, OutboundAccess, VPCFlowLogs, SecurityGroupEgressS3, SubnetIPCapacity, NetworkACLS3} {
 		if c := got[id]; c.Status != report.StatusUnknown || !strings.Contains(c.Message, "the account's models") {
 			t.Errorf("%s = %s (%s), want unknown", id, c.Status, c.Message)
 		}

@@ -7,11 +7,12 @@
 // records) holding exactly one record. Parse takes the bytes, FromEvent the
 // already decoded events.CloudWatchEvent, ParseAll every record of a file.
 //
-// Six calls get a typed body: sagemaker.amazonaws.com CreateModel,
-// CreateEndpointConfig and CreateEndpoint; ec2.amazonaws.com
-// CreateVpcEndpoint, ModifyVpcEndpoint and DeleteVpcEndpoints; so do the
-// drift calls of drift.go (EC2 network changes, Application Auto Scaling
-// RegisterScalableTarget, SageMaker UpdateEndpointWeightsAndCapacities). Any other
+// These calls get a typed body: sagemaker.amazonaws.com CreateModel,
+// CreateEndpointConfig, CreateEndpoint, UpdateEndpoint, DeleteEndpoint and
+// DeleteModel; ec2.amazonaws.com CreateVpcEndpoint, ModifyVpcEndpoint and
+// DeleteVpcEndpoints; so do the drift calls of drift.go (EC2 network
+// changes, Application Auto Scaling RegisterScalableTarget, SageMaker
+// UpdateEndpointWeightsAndCapacities). Any other
 // call parses to a Call of KindUnknown, and a failed call (errorCode set)
 // parses like a successful one: deciding to skip them is the handler's job.
 //
@@ -79,6 +80,9 @@ const (
 	KindCreateVpcEndpoint
 	KindModifyVpcEndpoint
 	KindDeleteVpcEndpoints
+	KindDeleteModel
+	KindUpdateEndpoint
+	KindDeleteEndpoint
 )
 
 // KindOf maps an eventName and eventSource to a Kind.
@@ -96,6 +100,12 @@ func KindOf(name, source string) Kind {
 		return KindModifyVpcEndpoint
 	case SourceEC2 + " DeleteVpcEndpoints":
 		return KindDeleteVpcEndpoints
+	case SourceSageMaker + " DeleteModel":
+		return KindDeleteModel
+	case SourceSageMaker + " UpdateEndpoint":
+		return KindUpdateEndpoint
+	case SourceSageMaker + " DeleteEndpoint":
+		return KindDeleteEndpoint
 	}
 	return driftKindOf(name, source)
 }
@@ -118,6 +128,12 @@ func (k Kind) String() string {
 		return "ModifyVpcEndpoint"
 	case KindDeleteVpcEndpoints:
 		return "DeleteVpcEndpoints"
+	case KindDeleteModel:
+		return "DeleteModel"
+	case KindUpdateEndpoint:
+		return "UpdateEndpoint"
+	case KindDeleteEndpoint:
+		return "DeleteEndpoint"
 	}
 	return driftKindName(k)
 }
@@ -149,6 +165,9 @@ type Call struct {
 	CreateVpcEndpoint    *CreateVpcEndpoint
 	ModifyVpcEndpoint    *ModifyVpcEndpoint
 	DeleteVpcEndpoints   *DeleteVpcEndpoints
+	DeleteModel          *DeleteModel
+	UpdateEndpoint       *UpdateEndpoint
+	DeleteEndpoint       *DeleteEndpoint
 	DriftBodies          // the drift calls (drift.go)
 }
 
@@ -318,6 +337,12 @@ func fromRecord(data json.RawMessage, env envelope) (Call, error) {
 		c.ModifyVpcEndpoint = parseModifyVpcEndpoint(req, resp)
 	case KindDeleteVpcEndpoints:
 		c.DeleteVpcEndpoints = parseDeleteVpcEndpoints(req, resp)
+	case KindDeleteModel:
+		c.DeleteModel = parseDeleteModel(req)
+	case KindUpdateEndpoint:
+		c.UpdateEndpoint = parseUpdateEndpoint(req, resp)
+	case KindDeleteEndpoint:
+		c.DeleteEndpoint = parseDeleteEndpoint(req)
 	default:
 		c.DriftBodies = parseDrift(c.Kind, req, resp, decodeJSON(r.AdditionalEvent))
 	}

@@ -54,6 +54,11 @@ const (
 	KindDeleteFlowLogs
 	KindRegisterScalableTarget
 	KindUpdateEndpointWeightsAndCapacities
+	// Network ACL calls (nacl.go).
+	KindCreateNetworkAclEntry
+	KindReplaceNetworkAclEntry
+	KindDeleteNetworkAclEntry
+	KindReplaceNetworkAclAssociation
 )
 
 // driftCalls names each drift kind's source and event name.
@@ -75,6 +80,10 @@ var driftCalls = []struct {
 	{KindDeleteFlowLogs, SourceEC2, "DeleteFlowLogs"},
 	{KindRegisterScalableTarget, SourceAutoScaling, "RegisterScalableTarget"},
 	{KindUpdateEndpointWeightsAndCapacities, SourceSageMaker, "UpdateEndpointWeightsAndCapacities"},
+	{KindCreateNetworkAclEntry, SourceEC2, "CreateNetworkAclEntry"},
+	{KindReplaceNetworkAclEntry, SourceEC2, "ReplaceNetworkAclEntry"},
+	{KindDeleteNetworkAclEntry, SourceEC2, "DeleteNetworkAclEntry"},
+	{KindReplaceNetworkAclAssociation, SourceEC2, "ReplaceNetworkAclAssociation"},
 }
 
 // DriftKinds lists the drift kinds in order.
@@ -112,6 +121,7 @@ type DriftBodies struct {
 	DeleteFlowLogs   *DeleteFlowLogs         // DeleteFlowLogs
 	ScalableTarget   *RegisterScalableTarget // RegisterScalableTarget
 	EndpointCapacity *EndpointCapacity       // UpdateEndpointWeightsAndCapacities
+	NetworkACLChange *NetworkACLChange       // the network ACL entry and association calls (nacl.go)
 }
 
 // VPCChange is ec2 ModifyVpcAttribute or AssociateDhcpOptions.
@@ -207,6 +217,8 @@ func parseDrift(k Kind, req, resp, additional any) DriftBodies {
 		b.ScalableTarget = parseRegisterScalableTarget(req, additional)
 	case KindUpdateEndpointWeightsAndCapacities:
 		b.EndpointCapacity = parseEndpointCapacity(req, resp)
+	case KindCreateNetworkAclEntry, KindReplaceNetworkAclEntry, KindDeleteNetworkAclEntry, KindReplaceNetworkAclAssociation:
+		b.NetworkACLChange = parseNetworkACLChange(k, req, resp)
 	}
 	return b
 }

@@ -104,8 +104,26 @@ func TestDemoEvents(t *testing.T) {
 				PolicyDocument: `{"Statement":[{"Sid":"AmazonLinuxAMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Principal":"*","Action":["s3:GetObject"],"Effect":"Deny","Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]}]}`,
 			}
 		}},
+		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.ModifyVpcEndpoint = &cloudtrail.ModifyVpcEndpoint{
+				VpcEndpointID:  "vpce-0aaa0000000000001",
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Sid":"ProductionModelBuckets","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::models-prod-*","arn:aws:s3:::models-prod-*/*"]},{"Sid":"AmazonLinuxAMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::packages.*.amazonaws.com/*","arn:aws:s3:::repo.*.amazonaws.com/*"]},{"Sid":"AmazonLinux2AMIRepositoryAccess","Effect":"Deny","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::amazonlinux.*.amazonaws.com/*","arn:aws:s3:::amazonlinux-2-repos-us-east-1/*","arn:aws:s3:::al2023-repos-us-east-1-*/*"]}]}`,
+			}
+		}},
 		"ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteVpcEndpoints = &cloudtrail.DeleteVpcEndpoints{VpcEndpointIDs: []string{"vpce-0ddd0000000000009"}}
+		}},
+		"sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.UpdateEndpoint = &cloudtrail.UpdateEndpoint{
+				EndpointName: "churn-endpoint", EndpointConfigName: "churn-config-v8",
+				EndpointARN: "arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn-endpoint",
+			}
+		}},
+		"sagemaker-DeleteEndpoint-churn.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.DeleteEndpoint = &cloudtrail.DeleteEndpoint{EndpointName: "churn-endpoint"}
+		}},
+		"sagemaker-DeleteModel-churn-model-v7.json": {mlEngineer, func(c *cloudtrail.Call) {
+			c.DeleteModel = &cloudtrail.DeleteModel{ModelName: "churn-model-v7"}
 		}},
 		// Drift calls.
 		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {networkAdmin, func(c *cloudtrail.Call) {
@@ -148,6 +166,23 @@ func TestDemoEvents(t *testing.T) {
 		}},
 		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json": {networkAdmin, func(c *cloudtrail.Call) {
 			c.DeleteFlowLogs = &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ccc0000000000001"}}
+		}},
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 443, 443
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true,
+				Protocol: "6", RuleAction: "deny", CIDR: "52.216.0.0/15", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0aaa0000000000001", RuleNumber: 90, Egress: true}
+		}},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json": {networkAdmin, func(c *cloudtrail.Call) {
+			from, to := 1024, 65535
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0ddd0000000000001", RuleNumber: 140,
+				Protocol: "6", RuleAction: "allow", CIDR: "0.0.0.0/0", PortFrom: &from, PortTo: &to}
+		}},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {networkAdmin, func(c *cloudtrail.Call) {
+			c.NetworkACLChange = &cloudtrail.NetworkACLChange{NetworkACLID: "acl-0bbb0000000000002",
+				AssociationID: "aclassoc-08f830b34bba886ee", NewAssociationID: "aclassoc-0c1d2e3f4a5b6c7d8"}
 		}},
 		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json": {mlEngineer, func(c *cloudtrail.Call) {
 			two, hundred := 2, 100
@@ -213,7 +248,7 @@ func TestDemoEvents(t *testing.T) {
 			t.Errorf("TestDemoEvents lists %s, which is not in events/", name)
 		}
 	}
-	for k := cloudtrail.KindCreateModel; k <= cloudtrail.KindDeleteVpcEndpoints; k++ {
+	for k := cloudtrail.KindCreateModel; k.String() != "Unknown"; k++ {
 		if !kinds[k] {
 			t.Errorf("no demo event for %v", k)
 		}

@@ -69,6 +69,9 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		cloudtrail.KindCreateVpcEndpoint:    c.CreateVpcEndpoint != nil,
 		cloudtrail.KindModifyVpcEndpoint:    c.ModifyVpcEndpoint != nil,
 		cloudtrail.KindDeleteVpcEndpoints:   c.DeleteVpcEndpoints != nil,
+		cloudtrail.KindDeleteModel:          c.DeleteModel != nil,
+		cloudtrail.KindUpdateEndpoint:       c.UpdateEndpoint != nil,
+		cloudtrail.KindDeleteEndpoint:       c.DeleteEndpoint != nil,
 	}
 	// The drift kinds share a body per family.
 	for _, k := range cloudtrail.DriftKinds() {
@@ -84,6 +87,8 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 			set = c.ScalableTarget != nil
 		case cloudtrail.KindUpdateEndpointWeightsAndCapacities:
 			set = c.EndpointCapacity != nil
+		case cloudtrail.KindCreateNetworkAclEntry, cloudtrail.KindReplaceNetworkAclEntry, cloudtrail.KindDeleteNetworkAclEntry, cloudtrail.KindReplaceNetworkAclAssociation:
+			set = c.NetworkACLChange != nil
 		default:
 			set = c.RouteTableChange != nil
 		}
@@ -92,7 +97,7 @@ func checkCall(t *testing.T, c cloudtrail.Call) {
 		}
 	}
 	if n := countSet(c.VPCChange != nil, c.RouteTableChange != nil, c.EgressChange != nil, c.DeleteFlowLogs != nil,
-		c.ScalableTarget != nil, c.EndpointCapacity != nil); n > 1 || (n == 1) != slices.Contains(cloudtrail.DriftKinds(), c.Kind) {
+		c.ScalableTarget != nil, c.EndpointCapacity != nil, c.NetworkACLChange != nil); n > 1 || (n == 1) != slices.Contains(cloudtrail.DriftKinds(), c.Kind) {
 		t.Errorf("kind %v with %d drift bodies", c.Kind, n)
 	}
 	if s := c.ScalableTarget; s != nil && ((s.MinCapacity != nil && *s.MinCapacity < 0) || (s.MaxCapacity != nil && *s.MaxCapacity < 0)) {

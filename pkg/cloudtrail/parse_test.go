@@ -29,7 +29,7 @@ func testCall(n string, kind cloudtrail.Kind, source string) cloudtrail.Call {
 }
 
 func kindNamed(name string) cloudtrail.Kind {
-	for k := cloudtrail.KindCreateModel; k <= cloudtrail.KindDeleteVpcEndpoints; k++ {
+	for k := cloudtrail.KindCreateModel; k.String() != "Unknown"; k++ {
 		if k.String() == name {
 			return k
 		}
@@ -217,7 +217,11 @@ func TestKinds(t *testing.T) {
 		{"DeleteVpcEndpoints", cloudtrail.SourceEC2, cloudtrail.KindDeleteVpcEndpoints},
 		{"CreateModel", cloudtrail.SourceEC2, cloudtrail.KindUnknown},
 		{"CreateVpcEndpoint", cloudtrail.SourceSageMaker, cloudtrail.KindUnknown},
-		{"DeleteModel", cloudtrail.SourceSageMaker, cloudtrail.KindUnknown},
+		{"DeleteModel", cloudtrail.SourceSageMaker, cloudtrail.KindDeleteModel},
+		{"UpdateEndpoint", cloudtrail.SourceSageMaker, cloudtrail.KindUpdateEndpoint},
+		{"DeleteEndpoint", cloudtrail.SourceSageMaker, cloudtrail.KindDeleteEndpoint},
+		{"DeleteModel", cloudtrail.SourceEC2, cloudtrail.KindUnknown},
+		{"DescribeModel", cloudtrail.SourceSageMaker, cloudtrail.KindUnknown},
 		{"", "", cloudtrail.KindUnknown},
 	} {
 		if got := cloudtrail.KindOf(tc.name, tc.source); got != tc.want {

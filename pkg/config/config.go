@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +30,17 @@ type Config struct {
 	Accounts   []string // VPCGUARD_ACCOUNTS: the sweep's accounts when Organizations cannot be read
 	// VPCGUARD_ORGANIZATIONAL_UNITS: the OUs (or root) the sweep covers; empty: the whole organization
 	OrganizationalUnits []string
+	SecurityHub         bool   // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
+	StateTable          string // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
+	// Health names what the health self-check looks at (VPCGUARD_RULES,
+	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
+	Health       Health
+	LedgerFile   string // VPCGUARD_LEDGER_FILE: the repair ledger as a JSON file, where there is no state table
+	UndoFunction string // VPCGUARD_UNDO_FUNCTION: the undo Lambda's name, for the undo command in notifications
 }
+
+// tableName is a DynamoDB table name.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 
 // Defaults for unset variables.
 const (
@@ -96,6 +107,30 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	cfg.LedgerFile = strings.TrimSpace(getenv("VPCGUARD_LEDGER_FILE"))
+	if v := strings.TrimSpace(getenv("VPCGUARD_UNDO_FUNCTION")); v != "" {
+		if len(v) > 170 || strings.ContainsAny(v, " \t\n'\"") {
+			bad("VPCGUARD_UNDO_FUNCTION", v, "want a Lambda function name or ARN")
+		} else {
+			cfg.UndoFunction = v
+		}
+	}
+	if v := strings.TrimSpace(getenv("VPCGUARD_SECURITY_HUB")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("VPCGUARD_SECURITY_HUB", v, "want true or false")
+		} else {
+			cfg.SecurityHub = b
+		}
+	}
+	if v, ok := lookup(getenv, "VPCGUARD_STATE_TABLE"); ok {
+		if !tableName.MatchString(v) {
+			bad("VPCGUARD_STATE_TABLE", v, "want a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'")
+		} else {
+			cfg.StateTable = v
+		}
+	}
+
 	if cfg.TopicARN != "" && !strings.HasPrefix(cfg.TopicARN, "arn:") {
 		bad("VPCGUARD_TOPIC_ARN", cfg.TopicARN, "want an SNS topic ARN")
 	}
@@ -110,6 +145,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	parseOrganization(getenv, &cfg, bad)
+	cfg.Health = healthFromEnv(getenv, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -81,5 +82,67 @@ func TestBadValuesAreReportedTogether(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
+	}
+}
+
+func TestStateTable(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{"VPCGUARD_STATE_TABLE": " VpcGuard-StateTable.v1_2 "}))
+	if err != nil || cfg.StateTable != "VpcGuard-StateTable.v1_2" {
+		t.Errorf("StateTable = %q, %v", cfg.StateTable, err)
+	}
+	if cfg, _ := FromEnv(env(nil)); cfg.StateTable != "" {
+		t.Errorf("unset: %q, want none", cfg.StateTable)
+	}
+	for _, bad := range []string{"ab", "arn:aws:dynamodb:us-east-1:111122223333:table/x", "state table"} {
+		_, err := FromEnv(env(map[string]string{"VPCGUARD_STATE_TABLE": bad}))
+		if err == nil || !strings.Contains(err.Error(), "VPCGUARD_STATE_TABLE") {
+			t.Errorf("%q: %v, want an error naming VPCGUARD_STATE_TABLE", bad, err)
+		}
+	}
+}
+
+func TestHealthVariables(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,",
+		EnvFunctions: "VpcGuard-modelguard-fn,VpcGuard-sweep-fn",
+		EnvDLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Health{
+		Rules:     []RuleRef{{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}, {Name: "VpcGuard-sweep"}},
+		Functions: []string{"VpcGuard-modelguard-fn", "VpcGuard-sweep-fn"},
+		DLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
+	}
+	if !reflect.DeepEqual(cfg.Health, want) {
+		t.Errorf("health = %+v\nwant %+v", cfg.Health, want)
+	}
+
+	_, err = FromEnv(env(map[string]string{
+		EnvRules:     "ok=fine,bad rule=x,r=fn:alias",
+		EnvFunctions: "fine,arn:aws:lambda:us-east-1:111122223333:function:x",
+		EnvDLQURL:    "vpcguard-dlq",
+	}))
+	if err == nil {
+		t.Fatal("bad health variables accepted")
+	}
+	for _, want := range []string{`VPCGUARD_RULES="bad rule=x"`, `VPCGUARD_RULES="r=fn:alias"`, `VPCGUARD_FUNCTIONS="arn:aws:lambda`, `VPCGUARD_DLQ_URL="vpcguard-dlq"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s: %v", want, err)
+		}
+	}
+}
+
+func TestLedgerAndUndoSettings(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		"VPCGUARD_LEDGER_FILE":   " /var/tmp/vpcguard-ledger.json ",
+		"VPCGUARD_UNDO_FUNCTION": "VpcGuard-UndoFunction1A2B3C",
+	}))
+	if err != nil || cfg.LedgerFile != "/var/tmp/vpcguard-ledger.json" || cfg.UndoFunction != "VpcGuard-UndoFunction1A2B3C" {
+		t.Fatalf("cfg = %+v, %v", cfg, err)
+	}
+	if _, err := FromEnv(env(map[string]string{"VPCGUARD_UNDO_FUNCTION": "undo; rm -rf /"})); err == nil || !strings.Contains(err.Error(), "VPCGUARD_UNDO_FUNCTION") {
+		t.Fatalf("a function name with spaces accepted: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/e2e"
 	"github.com/vpcguard/vpcguard/pkg/policy"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
@@ -28,6 +29,9 @@ type demoCase struct {
 	skipped   string
 	report    []string // actions in report mode
 	remediate []string // actions in remediate mode (all events replayed on a fresh account)
+	// placement is in the result's placement note (report mode, with the
+	// index); VPC-endpoint events must find their models through it.
+	placement string
 }
 
 var (
@@ -40,7 +44,8 @@ var (
 			fired:  []string{checks.SecurityGroupEgressS3, checks.S3EndpointPolicyCustom, checks.S3EndpointDeniesALRepos, checks.BucketPolicyVPCRestricted},
 			report: []string{"add-al-repo-deny:planned"}, remediate: []string{"add-al-repo-deny:applied"}},
 		"sagemaker-CreateModel-forecast-single-az-no-eni-permissions.json": {
-			fired: []string{checks.SubnetsMultiAZ, checks.SubnetIPCapacity, checks.VPCDNS, checks.BucketPolicyVPCRestricted, checks.ExecutionRoleENIPermission, checks.OutboundAccess}},
+			fired: []string{checks.SubnetsMultiAZ, checks.SubnetIPCapacity, checks.VPCDNS, checks.BucketPolicyVPCRestricted, checks.ExecutionRoleENIPermission, checks.OutboundAccess,
+				checks.NetworkACLS3}},
 		"sagemaker-CreateModel-legacy-nlp-no-vpc.json":           {fired: []string{checks.ModelInVPC}},
 		"sagemaker-CreateModel-churn-failed-already-exists.json": {skipped: "the call failed (ValidationException)"},
 		"sagemaker-CreateEndpointConfig-churn.json": {fired: churnFired,
@@ -61,6 +66,49 @@ var (
 			report: []string{"create-s3-gateway-endpoint:planned"}, remediate: []string{"create-s3-gateway-endpoint:applied"}},
 		"ec2-ModifyVpcEndpoint-recsys-guide-deny-snippets-as-whole-policy.json": {fired: []string{checks.S3EndpointPolicyAllows},
 			report: []string{"add-al-repo-deny:skipped"}, remediate: []string{"add-al-repo-deny:skipped"}},
+
+		// Drift (issue 11), from 10:00. In report mode the fraud main table
+		// still lacks the S3 endpoint removed at 09:30; in remediate mode it
+		// was put back then, so only the move to the public table is repaired.
+		"ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}, remediate: []string{"associate-route-tables:applied"}},
+		"ec2-ReplaceRouteTableAssociation-fraud-second-subnet-to-public-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-ReplaceRoute-fraud-unused-table-no-model.json": {
+			skipped: "no SageMaker model uses a subnet that route table rtb-0aaa0000000000003 serves"},
+		"ec2-DisassociateRouteTable-fraud-subnet-falls-back-to-main-table.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-CreateRoute-churn-default-route-via-transit-gateway.json": {fired: []string{checks.OutboundAccess}},
+		"ec2-DeleteRoute-fraud-main-table-loses-nat.json": {fired: []string{checks.S3EndpointRoutes, checks.OutboundAccess},
+			report: []string{"associate-route-tables:planned"}},
+		"ec2-ModifyVpcAttribute-fraud-dns-hostnames-off.json":                 {fired: []string{checks.VPCDNS}},
+		"ec2-AssociateDhcpOptions-recsys-custom-dns-servers.json":             {fired: []string{checks.VPCDNS}},
+		"ec2-AuthorizeSecurityGroupEgress-recsys-https-to-s3.json":            {},
+		"ec2-RevokeSecurityGroupEgress-fraud-https-to-s3.json":                {fired: []string{checks.SecurityGroupEgressS3}},
+		"ec2-ModifySecurityGroupRules-churn-egress-narrowed-to-postgres.json": {fired: []string{checks.SecurityGroupEgressS3}},
+		"ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json": {
+			skipped: "no SageMaker model uses security group sg-0aaa0000000000009"},
+		"ec2-DeleteFlowLogs-recsys-vpc-flow-log.json":                           {fired: []string{checks.VPCFlowLogs}},
+		"autoscaling-RegisterScalableTarget-churn-endpoint-max-100.json":        {},
+		"sagemaker-UpdateEndpointWeightsAndCapacities-churn-scale-out-130.json": {fired: []string{checks.SubnetIPCapacity}},
+		// An allow-list of other buckets locks fraud-detector-v3 out of its
+		// artifacts (in report mode its route table is still missing).
+		"ec2-ModifyVpcEndpoint-fraud-allowlist-locks-out-artifacts.json": {fired: []string{checks.S3EndpointRoutes, checks.S3EndpointPolicyAllows},
+			report: []string{"associate-route-tables:planned"}},
+		// Network ACL drift (issue 15): reported, never repaired.
+		"ec2-CreateNetworkAclEntry-fraud-default-acl-denies-https-to-s3.json":   {fired: []string{checks.NetworkACLS3}},
+		"ec2-DeleteNetworkAclEntry-fraud-removes-the-s3-deny.json":              {},
+		"ec2-ReplaceNetworkAclEntry-forecast-opens-every-ephemeral-port.json":   {},
+		"ec2-ReplaceNetworkAclAssociation-churn-subnet-to-locked-down-acl.json": {fired: []string{checks.NetworkACLS3}},
+
+		// Placement index upkeep (issue 11), last: the deletions leave the
+		// index without churn's endpoint and model.
+		"sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json": {fired: []string{checks.ModelInVPC},
+			placement: "endpoint churn-endpoint → config churn-config-v8 → models legacy-nlp-v1"},
+		"sagemaker-DeleteEndpoint-churn.json": {skipped: "DeleteEndpoint churn-endpoint: a deletion leaves nothing to evaluate",
+			placement: "removed endpoint churn-endpoint"},
+		"sagemaker-DeleteModel-churn-model-v7.json": {skipped: "DeleteModel churn-model-v7: a deletion leaves nothing to evaluate",
+			placement: "removed model churn-model-v7"},
 	}
 )
 
@@ -80,17 +128,30 @@ func demoEvents(t *testing.T) []e2e.Event {
 
 // TestDemoEvents is `make demo`, part 1: every file of events/ through the
 // function binaries in report mode, in eventTime order, with ModifyVpcEndpoint
-// and DeleteVpcEndpoints enacted first. Every check of the catalogue fails
-// on at least one event, and nothing but notifications is written.
+// and DeleteVpcEndpoints enacted first, with the placement index (built by
+// a sweep, VPCGUARD_STATE_TABLE set). Every check of the catalogue fails
+// on at least one event, VPC-endpoint events find their models through the
+// index without listing the account, and nothing but notifications is
+// written to the account.
 func TestDemoEvents(t *testing.T) {
-	s := session(t, "demo", nil, nil)
+	s := sessionWith(t, "demo", e2e.SessionConfig{Index: true}, nil)
 	evs := demoEvents(t)
 	fired := map[string]bool{}
 	for _, ev := range evs {
 		tc := demoCases[ev.File]
+		lists := s.Account.Calls("sagemaker:ListModels")
 		o := replay(t, s, ev)
+		lists = s.Account.Calls("sagemaker:ListModels") - lists
 		t.Run(ev.Name(), func(t *testing.T) {
 			r := mustResult(t, o)
+			if ev.Call.Source == cloudtrail.SourceEC2 {
+				if !strings.Contains(r.Placement, "found through the placement index") || lists != 0 {
+					t.Errorf("placement %q, %d ListModels calls: want the index's models", r.Placement, lists)
+				}
+			}
+			if !strings.Contains(r.Placement, tc.placement) {
+				t.Errorf("placement %q, want %q in it", r.Placement, tc.placement)
+			}
 			if tc.skipped != "" {
 				if !strings.Contains(r.Skipped, tc.skipped) || len(r.Checks) != 0 || len(r.Actions) != 0 {
 					t.Errorf("skipped %q with %d checks, want %q", r.Skipped, len(r.Checks), tc.skipped)
@@ -158,7 +219,7 @@ func TestDemoRemediate(t *testing.T) {
 			case "sagemaker-CreateModel-churn-no-s3-endpoint.json":
 				const vpc, rtb = "vpc-0b1b2c3d4e5f60002", "rtb-0bbb0000000000001"
 				if param(w, "VpcId") != vpc || !slices.Equal(strs(param(w, "RouteTableId")), []string{rtb}) ||
-					param(w, "ClientToken") != remediate.ClientToken(vpc, []string{rtb}) || param(w, "PolicyDocument") != policy.HardenedDefault("aws", region) {
+					param(w, "ClientToken") != remediate.ClientToken(vpc) || param(w, "PolicyDocument") != policy.HardenedDefault("aws", region) {
 					t.Errorf("CreateVpcEndpoint %v", w.Params)
 				}
 				eps := endpointsOf(t, s, vpc)
@@ -183,6 +244,13 @@ func TestDemoRemediate(t *testing.T) {
 			case "ec2-ModifyVpcEndpoint-fraud-replace-policy-drops-al-denies.json":
 				m, _ := policy.MergeALRepoDenies(ev.Call.ModifyVpcEndpoint.PolicyDocument, "aws", region)
 				if param(w, "PolicyDocument") != m.Policy || !m.Changed {
+					t.Errorf("ModifyVpcEndpoint %v", w.Params)
+				}
+			case "ec2-AssociateRouteTable-fraud-model-subnet-to-public-table.json":
+				if len(o.EnactWrites) != 1 || o.EnactWrites[0].Operation != "AssociateRouteTable" {
+					t.Errorf("enacted %v", e2e.WriteOps(o.EnactWrites))
+				}
+				if param(w, "VpcEndpointId") != "vpce-0aaa0000000000001" || !slices.Equal(strs(param(w, "AddRouteTableId")), []string{"rtb-0aaa0000000000002"}) {
 					t.Errorf("ModifyVpcEndpoint %v", w.Params)
 				}
 			case "ec2-DeleteVpcEndpoints-forecast-s3-endpoint-under-live-model.json":

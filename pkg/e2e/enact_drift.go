@@ -27,7 +27,7 @@ type Enactor struct {
 }
 
 // EnactDrift repeats a drift call (route tables, routes, VPC attributes,
-// DHCP options, security group egress, flow logs, endpoint capacities) with
+// DHCP options, security group egress, flow logs, network ACLs, endpoint capacities) with
 // the event's parameters. Other calls, and failed ones, are not repeated.
 // It returns a one-line description of what it did, or "". The egress
 // permissions, which vpcguard itself never reads from CloudTrail, are read
@@ -168,6 +168,8 @@ func (e Enactor) enact(ctx context.Context, ev Event) (string, error) {
 		}
 		_, err := e.SageMaker.UpdateEndpointWeightsAndCapacities(ctx, in)
 		return fmt.Sprintf("UpdateEndpointWeightsAndCapacities %s: %s", u.EndpointName, strings.Join(what, ", ")), err
+	case cloudtrail.KindCreateNetworkAclEntry, cloudtrail.KindReplaceNetworkAclEntry, cloudtrail.KindDeleteNetworkAclEntry, cloudtrail.KindReplaceNetworkAclAssociation:
+		return e.enactNetworkACL(ctx, c)
 	}
 	return "", nil
 }

@@ -91,7 +91,8 @@ func FunctionFor(ev Event) string {
 // call: it repeats ModifyVpcEndpoint and DeleteVpcEndpoints through the SDK
 // with the event's parameters. CreateVpcEndpoint is not repeated (the
 // scenario already holds the endpoint it created), nor is a failed call or
-// any other event. It returns a one-line description of what it did, or "".
+// any other event (Enactor.EnactDrift repeats the drift calls). It returns
+// a one-line description of what it did, or "".
 func Enact(ctx context.Context, client *ec2.Client, ev Event) (string, error) {
 	c := ev.Call
 	if ev.ParseErr != nil || c.Failed() {

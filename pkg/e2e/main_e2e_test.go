@@ -59,7 +59,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	if bin, err = e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep"), Log: os.Stderr}); err != nil {
+	functions := append(slices.Clone(e2e.Guards), e2e.UndoFunction, "sweep")
+	if bin, err = e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: functions, Log: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -76,6 +77,13 @@ func run(m *testing.M) int {
 // given) with the functions' environment overridden by env.
 func session(t *testing.T, scenario string, env map[string]string, mutate func(*awssim.Scenario)) *e2e.Session {
 	t.Helper()
+	return sessionWith(t, scenario, e2e.SessionConfig{Env: env}, mutate)
+}
+
+// sessionWith is session with the whole configuration (its Scenario is
+// the named one).
+func sessionWith(t *testing.T, scenario string, cfg e2e.SessionConfig, mutate func(*awssim.Scenario)) *e2e.Session {
+	t.Helper()
 	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +93,8 @@ func session(t *testing.T, scenario string, env map[string]string, mutate func(*
 	}
 	log := &syncWriter{b: &strings.Builder{}}
 	r := &e2e.Runner{Bin: bin, SNS: sns, Log: log}
-	s, err := r.Start(e2e.SessionConfig{Scenario: sc, Env: env})
+	cfg.Scenario = sc
+	s, err := r.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +207,15 @@ func message(r *report.Result, id string) string {
 	for _, c := range r.Checks {
 		if c.ID == id {
 			return c.Message
+		}
+	}
+	return "(absent)"
+}
+
+func remediation(r *report.Result, id string) string {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Remediation
 		}
 	}
 	return "(absent)"

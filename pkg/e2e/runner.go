@@ -36,6 +36,10 @@ type SessionConfig struct {
 	// principal for its role.
 	Org             *awssim.OrgScenario
 	Central, Region string
+	// Index gives the account the state table (StateTable), builds the
+	// placement index with one sweep before the session starts, and sets
+	// VPCGUARD_STATE_TABLE for the functions.
+	Index bool
 }
 
 // Session is one simulated account with the functions pointed at it. The
@@ -51,6 +55,9 @@ type Session struct {
 	mu     sync.Mutex
 	funcs  map[string]*Function
 	order  []string
+
+	// IndexNote is what the sweep that built the index said (Index set).
+	IndexNote string
 }
 
 // Start serves cfg.Scenario and prepares the functions' environment.
@@ -58,11 +65,25 @@ func (r *Runner) Start(cfg SessionConfig) (*Session, error) {
 	if cfg.Org != nil {
 		return r.startOrg(cfg)
 	}
+	if cfg.Index {
+		addStateTable(cfg.Scenario)
+	}
 	acct, err := StartAccount(cfg.Scenario)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Account: acct, runner: r, env: cfg.Env, funcs: map[string]*Function{}}, nil
+	s := &Session{Account: acct, runner: r, env: map[string]string{}, funcs: map[string]*Function{}}
+	if cfg.Index {
+		if s.IndexNote, err = buildIndex(context.Background(), acct); err != nil {
+			acct.Close()
+			return nil, err
+		}
+		s.env["VPCGUARD_STATE_TABLE"] = StateTable
+	}
+	for k, v := range cfg.Env {
+		s.env[k] = v
+	}
+	return s, nil
 }
 
 func (r *Runner) startOrg(cfg SessionConfig) (*Session, error) {
@@ -77,8 +98,12 @@ func (r *Runner) startOrg(cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Account: acct, Org: org, keys: accessKeys(cfg.Org, central, r.Bin.Functions()),
-		runner: r, env: cfg.Env, funcs: map[string]*Function{}}, nil
+	s := &Session{Account: acct, Org: org, keys: accessKeys(cfg.Org, central, r.Bin.Functions()),
+		runner: r, env: map[string]string{}, funcs: map[string]*Function{}}
+	for k, v := range cfg.Env {
+		s.env[k] = v
+	}
+	return s, nil
 }
 
 // FunctionEnv is the environment function name runs with: the SDK's
@@ -271,6 +296,20 @@ func sum(m map[string]int) int {
 	return n
 }
 
+// Reconfigure stops the session's emulators and replaces its environment
+// overrides (see SessionConfig.Env); the account keeps its state. The
+// functions start again, with the new environment, on first use.
+func (s *Session) Reconfigure(env map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, n := range s.order {
+		errs = append(errs, s.funcs[n].Close())
+	}
+	s.funcs, s.order, s.env = map[string]*Function{}, nil, env
+	return errors.Join(errs...)
+}
+
 // Functions are the session's emulators, in the order they started.
 func (s *Session) Functions() []*Function {
 	s.mu.Lock()
@@ -348,11 +387,13 @@ func WriteOps(ws []awssim.Write) []string {
 }
 
 // NonNotifyWrites drops the EventBridge PutEvents and SNS Publish writes of
-// notifications, keeping the writes that change the account.
+// notifications (and the Security Hub findings), keeping the writes that
+// change the account.
 func NonNotifyWrites(ws []awssim.Write) []awssim.Write {
 	var out []awssim.Write
 	for _, w := range ws {
-		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") {
+		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") ||
+			(w.Service == "securityhub" && w.Operation == "BatchImportFindings") {
 			continue
 		}
 		out = append(out, w)

@@ -109,6 +109,32 @@ func scenarioCases() []scenarioCase {
 			want:    map[string]report.Status{checks.S3EndpointDeniesALRepos: fail},
 			actions: []string{"add-al-repo-deny:skipped"}, reason: "over the 20480-character limit"},
 
+		// Issue 15: network ACLs are reported, never repaired; an endpoint
+		// policy that locks a model out of its artifacts fails; the Amazon
+		// Linux repository Deny is refused where it would deny the model's
+		// own artifacts.
+		{name: "network ACL blocks S3, remediate", scenario: "network-acl-blocks-s3", env: remediate_,
+			want: map[string]report.Status{checks.NetworkACLS3: fail},
+			check: func(t *testing.T, _ *e2e.Session, o *e2e.Outcome) {
+				m, fix := message(o.Result, checks.NetworkACLS3), remediation(o.Result, checks.NetworkACLS3)
+				if !strings.Contains(m, "outbound TCP 443 to 52.216.0.0/15 is denied by rule 90") || !strings.Contains(m, "ports 1024-32767") {
+					t.Errorf("network-acl-s3: %s", m)
+				}
+				if !strings.Contains(fix, "aws ec2 create-network-acl-entry --region us-east-1 --network-acl-id acl-0e2e0000000000001 --egress --rule-number 89 --protocol tcp --port-range From=443,To=443 --cidr-block 52.216.0.0/15 --rule-action allow") {
+					t.Errorf("fix: %s", fix)
+				}
+			}},
+		{name: "endpoint policy locks out the artifacts, remediate", scenario: "endpoint-policy-locks-artifacts", env: remediate_,
+			want: map[string]report.Status{checks.S3EndpointPolicyAllows: fail},
+			check: func(t *testing.T, _ *e2e.Session, o *e2e.Outcome) {
+				if m := message(o.Result, checks.S3EndpointPolicyAllows); !strings.Contains(m, "model scoring-v1 cannot read s3://ml-artifacts-111122223333/scoring-v1/model.tar.gz (container 0 ModelDataUrl): no Allow covers it") {
+					t.Errorf("s3-endpoint-policy-allows: %s", m)
+				}
+			}},
+		{name: "artifacts in a bucket named like a repository, remediate", scenario: "artifacts-in-repo-named-bucket", env: remediate_,
+			want:    map[string]report.Status{checks.S3EndpointPolicyCustom: fail, checks.S3EndpointDeniesALRepos: fail},
+			actions: []string{"add-al-repo-deny:skipped"}, reason: "never locks a model out of its own artifacts"},
+
 		{name: "single AZ", scenario: "single-az", env: report_, want: map[string]report.Status{checks.SubnetsMultiAZ: fail}},
 		{name: "full subnets", scenario: "full-subnets", env: report_, want: map[string]report.Status{checks.SubnetIPCapacity: fail}},
 		{name: "full subnets, fewer instances do not help", scenario: "full-subnets", env: with(report_, "VPCGUARD_EXPECTED_INSTANCES", "3"),
@@ -124,6 +150,9 @@ func scenarioCases() []scenarioCase {
 		{name: "role without ENI permissions", scenario: "role-without-eni-permissions", env: report_,
 			want: map[string]report.Status{checks.ExecutionRoleENIPermission: fail}},
 
+		{name: "scoped exemption of the endpoint, remediate", scenario: "exemption", env: remediate_,
+			want:    map[string]report.Status{checks.S3EndpointPolicyCustom: report.StatusExempt, checks.S3EndpointDeniesALRepos: fail},
+			actions: []string{"add-al-repo-deny:applied"}, writes: []string{"ec2:ModifyVpcEndpoint"}},
 		{name: "exempt VPC, remediate", scenario: "exempt-tag", env: remediate_,
 			want: noEndpoint(nil), actions: []string{"create-s3-gateway-endpoint:skipped"}, reason: "tagged vpcguard:exempt"},
 		{name: "exempt VPC, another exempt tag configured", scenario: "exempt-tag", env: with(remediate_, "VPCGUARD_EXEMPT_TAG", "team:frozen"),
@@ -275,7 +304,7 @@ func checkCreated(n int) func(t *testing.T, s *e2e.Session, o *e2e.Outcome) {
 		if len(ws) != n {
 			t.Fatalf("%d writes, want %d", len(ws), n)
 		}
-		token := remediate.ClientToken(scVPC, []string{scMainRT})
+		token := remediate.ClientToken(scVPC)
 		for _, w := range ws {
 			if param(w, "ClientToken") != token {
 				t.Errorf("ClientToken %v, want %s", param(w, "ClientToken"), token)

@@ -14,7 +14,8 @@ import (
 )
 
 // Drift events: a change to a VPC, a route table, a security group, a flow
-// log or an endpoint's instance counts that can break a live model. Each is
+// log, a network ACL or an endpoint's instance counts that can break a live
+// model. Each is
 // scoped to the models the change can affect (through Gatherer.Scoped, so
 // the placement index serves them when configured) and runs only the checks
 // that change can affect. A change that touches no model is skipped with a
@@ -121,10 +122,42 @@ func driftOf(call cloudtrail.Call) (d drift, ok bool) {
 		if len(e.Variants) > 0 && !slices.ContainsFunc(e.Variants, func(v cloudtrail.VariantCapacity) bool { return v.DesiredInstanceCount != nil }) {
 			d.skip = fmt.Sprintf("UpdateEndpointWeightsAndCapacities changed only the variant weights of %s: no instance count", e.EndpointName)
 		}
+	case c.NetworkACLChange != nil:
+		d = networkACLDrift(c)
 	default:
 		return drift{}, false
 	}
 	return d, true
+}
+
+// networkACLDrift: a network ACL's entries or a subnet's association
+// changed; the models on the ACL's subnets (the moved subnet, for an
+// association) get network-acl-s3 again.
+func networkACLDrift(c cloudtrail.Call) drift {
+	n := c.NetworkACLChange
+	id, association := n.NetworkACLID, ""
+	d := drift{resource: report.Resource{Type: "network-acl", ID: id}, checks: []string{checks.NetworkACLS3},
+		touched: "a subnet of network ACL " + id}
+	switch c.Kind {
+	case cloudtrail.KindReplaceNetworkAclAssociation:
+		association = n.NewAssociationID
+		d.touched = "the subnet moved to network ACL " + id
+	case cloudtrail.KindCreateNetworkAclEntry:
+		// A new entry matches only its own traffic: one for IPv6, or for a
+		// protocol other than TCP, cannot change what network-acl-s3 reads.
+		// (A replaced or deleted entry might have been anything.)
+		proto := strings.ToLower(n.Protocol)
+		switch {
+		case n.CIDR == "" && n.IPv6CIDR != "":
+			d.skip = fmt.Sprintf("CreateNetworkAclEntry added rule %d for IPv6 (%s) to %s: network-acl-s3 reads the IPv4 entries, S3's prefix-list CIDRs being IPv4", n.RuleNumber, n.IPv6CIDR, id)
+		case proto != "" && proto != "-1" && proto != "6" && proto != "tcp" && proto != "all":
+			d.skip = fmt.Sprintf("CreateNetworkAclEntry added rule %d for protocol %s to %s: it cannot match the TCP traffic to S3", n.RuleNumber, n.Protocol, id)
+		}
+	}
+	d.scope = func(ctx context.Context, g *inventory.Gatherer) (*inventory.Snapshot, error) {
+		return g.NetworkACLUsers(ctx, id, association)
+	}
+	return d
 }
 
 func endpointCapacity(endpoint string) func(context.Context, *inventory.Gatherer) (*inventory.Snapshot, error) {

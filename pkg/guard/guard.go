@@ -7,6 +7,7 @@
 package guard
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,6 +24,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/placement"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -36,6 +39,13 @@ type Notifier interface {
 	Notify(ctx context.Context, r report.Result) error
 }
 
+// FindingsWriter writes a result's findings to AWS Security Hub, as of
+// when the evaluation began, and says what it wrote;
+// *securityhub.Publisher is one.
+type FindingsWriter interface {
+	Publish(ctx context.Context, r report.Result, at time.Time) (*report.SecurityHubDelivery, error)
+}
+
 // Handler evaluates the events of some kinds.
 type Handler struct {
 	Config config.Config
@@ -46,7 +56,19 @@ type Handler struct {
 	// Remediator and Notifier are optional.
 	Remediator Remediator
 	Notifier   Notifier
-	Log        *slog.Logger
+	// Progress, when set, records what each event's handling completed,
+	// so that a retry repeats only the rest (exactly-once effects).
+	Progress Progress
+	// Now is the clock exemptions expire against (default time.Now).
+	Now func() time.Time
+
+	// SecurityHub, when set, writes the findings to AWS Security Hub
+	// (VPCGUARD_SECURITY_HUB=true), before the notifications go out.
+	SecurityHub FindingsWriter
+	// Index is the placement index in the state table (VPCGUARD_STATE_TABLE);
+	// nil keeps none, and events that need the account's models scan it.
+	Index *placement.Index
+	Log   *slog.Logger
 	// Targets, when set, replaces Gatherer and Remediator per event with
 	// those of the event's account and Region (targets.go).
 	Targets Targets
@@ -106,29 +128,83 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	start := time.Now()
 	g := h.Gatherer
 	g.Account = call.Account
+	var idx *placement.Scope
+	if h.Index != nil {
+		idx = h.Index.In(call.Account, cmp.Or(g.Region, call.Region))
+		g.Placement = idx
+	}
+	if indexOnly(call.Kind) {
+		return h.indexOnly(ctx, log, idx, call, res)
+	}
+	// A CreateModel's entry (if the name was indexed before) is read beside
+	// the evaluation, so that indexing the model costs one write after it.
+	var prior placement.Prior
+	var priorRead sync.WaitGroup
+	if idx != nil && call.Kind == cloudtrail.KindCreateModel {
+		priorRead.Go(func() { prior, _ = idx.Prior(ctx, subjectOf(call)) }) // on error AddModels reads again
+	}
 	snap, resource, defs := gather(ctx, &g, call, h.Config.ExpectedInstances)
+	priorRead.Wait()
 	res.Resource = &resource
 	if d, ok := driftOf(call); ok {
 		if why := d.untouched(snap); why != "" {
 			res.Skipped = why
+			res.Placement = placementNote(log, ctx, idx, snap)
 			log.InfoContext(ctx, "skipped event", "reason", why, "gather_ms", time.Since(start).Milliseconds())
 			return res, nil
 		}
 	}
-	res.Checks = checks.Run(snap, defs)
+	ex := checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()}
+	res.Checks = checks.RunWith(snap, defs, ex)
+	var gone []string
+	if len(res.Failing()) > 0 && slices.ContainsFunc(snap.Models, func(m inventory.Model) bool { return m.Indexed }) {
+		// An index entry alone is never a finding: re-read those models
+		// (and their tags, which decide exemptions) before reporting.
+		gone = g.Confirm(ctx, snap)
+		res.Checks = checks.RunWith(snap, defs, ex)
+	}
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
+	res.Placement = placementNote(log, ctx, idx, snap)
 
+	// The index is kept beside the repair and the notification.
+	var upkeep placement.Upkeep
+	var upkeepErr error
+	var wg sync.WaitGroup
+	if idx != nil {
+		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, prior, gone) })
+	}
+	a := h.beginAttempt(ctx, log, res.Event)
 	var errs []error
 	if h.Remediator != nil {
-		actions, err := h.Remediator.Remediate(ctx, snap, res.Checks)
+		rem := h.Remediator
+		if ar, ok := rem.(attemptRemediator); ok {
+			rem = ar.ForAttempt(a.remediateAttempt(res.Event))
+		}
+		actions, err := rem.Remediate(ctx, snap, res.Checks)
 		res.Actions = append(res.Actions, actions...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remediate: %w", err))
 		}
 	}
+	if h.SecurityHub != nil {
+		d, err := h.SecurityHub.Publish(ctx, res, start)
+		res.SecurityHub = d
+		if err != nil {
+			errs = append(errs, fmt.Errorf("security hub: %w", err))
+		}
+	}
 	if h.Notifier != nil {
-		if err := h.Notifier.Notify(ctx, res); err != nil {
+		if err := h.notify(ctx, a, res); err != nil {
 			errs = append(errs, fmt.Errorf("notify: %w", err))
+		}
+	}
+	wg.Wait()
+	res.Placement = joinNotes(res.Placement, upkeep.String())
+	if upkeepErr != nil {
+		res.Placement = joinNotes(res.Placement, "index upkeep failed: "+upkeepErr.Error())
+		log.ErrorContext(ctx, "placement index upkeep failed", "error", upkeepErr.Error())
+		if !errors.Is(upkeepErr, placement.ErrInvalidated) {
+			errs = append(errs, upkeepErr)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -136,6 +212,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		return res, err
 	}
 	return res, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // skipReason says why call is not evaluated, or "".
@@ -183,6 +266,12 @@ func subjectOf(call cloudtrail.Call) string {
 		return call.CreateEndpointConfig.EndpointConfigName
 	case cloudtrail.KindCreateEndpoint:
 		return call.CreateEndpoint.EndpointName
+	case cloudtrail.KindUpdateEndpoint:
+		return call.UpdateEndpoint.EndpointName
+	case cloudtrail.KindDeleteEndpoint:
+		return call.DeleteEndpoint.EndpointName
+	case cloudtrail.KindDeleteModel:
+		return call.DeleteModel.ModelName
 	}
 	return strings.Join(endpointRef(call).IDs, ",")
 }
@@ -205,6 +294,10 @@ func gather(ctx context.Context, g *inventory.Gatherer, call cloudtrail.Call, ex
 		return g.EndpointConfig(ctx, name), report.Resource{Type: "endpoint-config", ID: name}, all
 	case cloudtrail.KindCreateEndpoint:
 		e := call.CreateEndpoint
+		return g.Endpoint(ctx, e.EndpointName, e.EndpointConfigName), report.Resource{Type: "endpoint", ID: e.EndpointName}, all
+	case cloudtrail.KindUpdateEndpoint:
+		// The endpoint moves to another config: its models, every check.
+		e := call.UpdateEndpoint
 		return g.Endpoint(ctx, e.EndpointName, e.EndpointConfigName), report.Resource{Type: "endpoint", ID: e.EndpointName}, all
 	}
 	ref := endpointRef(call)

@@ -23,6 +23,7 @@ import (
 var allKinds = []cloudtrail.Kind{
 	cloudtrail.KindCreateModel, cloudtrail.KindCreateEndpointConfig, cloudtrail.KindCreateEndpoint,
 	cloudtrail.KindCreateVpcEndpoint, cloudtrail.KindModifyVpcEndpoint, cloudtrail.KindDeleteVpcEndpoints,
+	cloudtrail.KindUpdateEndpoint, cloudtrail.KindDeleteModel, cloudtrail.KindDeleteEndpoint,
 }
 
 // demo starts the demo account and a handler whose real SDK clients talk to it.
@@ -98,7 +99,7 @@ func TestDemoEvents(t *testing.T) {
 			checks.SecurityGroupEgressS3: pass, checks.S3EndpointPresent: pass, checks.S3EndpointRoutes: pass,
 			checks.S3EndpointPolicyCustom: pass, checks.S3EndpointDeniesALRepos: pass, checks.S3EndpointPolicyAllows: pass,
 			checks.VPCDNS: pass, checks.BucketPolicyVPCRestricted: pass, checks.ExecutionRoleENIPermission: pass,
-			checks.OutboundAccess: pass, checks.VPCFlowLogs: pass}},
+			checks.OutboundAccess: pass, checks.VPCFlowLogs: pass, checks.NetworkACLS3: pass}},
 		{file: "sagemaker-CreateModel-churn-no-s3-endpoint.json", want: map[string]report.Status{
 			checks.S3EndpointPresent: fail, checks.S3EndpointRoutes: na, checks.SecurityGroupsValid: fail,
 			checks.OutboundAccess: fail, checks.VPCFlowLogs: fail, checks.SubnetsMultiAZ: pass}},
@@ -107,13 +108,17 @@ func TestDemoEvents(t *testing.T) {
 			checks.SecurityGroupEgressS3: fail, checks.OutboundAccess: pass, checks.S3EndpointRoutes: pass}},
 		{file: "sagemaker-CreateModel-forecast-single-az-no-eni-permissions.json", want: map[string]report.Status{
 			checks.SubnetsMultiAZ: fail, checks.SubnetIPCapacity: fail, checks.ExecutionRoleENIPermission: fail,
-			checks.VPCDNS: fail, checks.S3EndpointPresent: pass}},
+			checks.VPCDNS: fail, checks.S3EndpointPresent: pass, checks.NetworkACLS3: fail}},
 		{file: "sagemaker-CreateModel-legacy-nlp-no-vpc.json", want: map[string]report.Status{
 			checks.ModelInVPC: fail, checks.SubnetsMultiAZ: na, checks.S3EndpointPresent: na}},
 		{file: "sagemaker-CreateEndpointConfig-churn.json", want: map[string]report.Status{
 			checks.S3EndpointPresent: fail, checks.SubnetIPCapacity: pass}},
 		{file: "sagemaker-CreateEndpoint-churn.json", want: map[string]report.Status{checks.S3EndpointPresent: fail}},
 		{file: "sagemaker-CreateModel-churn-failed-already-exists.json", skipped: "the call failed (ValidationException)"},
+		{file: "sagemaker-UpdateEndpoint-churn-to-config-without-vpc.json", want: map[string]report.Status{
+			checks.ModelInVPC: fail, checks.SubnetsMultiAZ: na, checks.S3EndpointPresent: na}},
+		{file: "sagemaker-DeleteEndpoint-churn.json", skipped: "DeleteEndpoint churn-endpoint: a deletion leaves nothing to evaluate"},
+		{file: "sagemaker-DeleteModel-churn-model-v7.json", skipped: "DeleteModel churn-model-v7: a deletion leaves nothing to evaluate"},
 		{file: "ec2-CreateVpcEndpoint-recsys-gateway-s3-default-policy.json", want: map[string]report.Status{
 			checks.S3EndpointPolicyCustom: fail, checks.S3EndpointDeniesALRepos: fail, checks.S3EndpointPresent: pass}},
 	}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -8,6 +9,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 )
 
 // Conversions from SDK shapes to the snapshot's plain values.
@@ -17,6 +20,7 @@ func modelFrom(out *sagemaker.DescribeModelOutput) Model {
 		Name:             aws.ToString(out.ModelName),
 		ARN:              aws.ToString(out.ModelArn),
 		ExecutionRoleARN: aws.ToString(out.ExecutionRoleArn),
+		Created:          aws.ToTime(out.CreationTime),
 	}
 	if vc := out.VpcConfig; vc != nil {
 		m.VPCConfig = &VPCConfig{SubnetIDs: vc.Subnets, SecurityGroupIDs: vc.SecurityGroupIds}
@@ -25,18 +29,56 @@ func modelFrom(out *sagemaker.DescribeModelOutput) Model {
 	if out.PrimaryContainer != nil {
 		containers = append([]smtypes.ContainerDefinition{*out.PrimaryContainer}, containers...)
 	}
-	for _, c := range containers {
-		uris := []string{aws.ToString(c.ModelDataUrl)}
+	for i, c := range containers {
+		// A multi-model container's ModelDataUrl is the prefix its models
+		// are loaded from.
+		m.addData(i, "ModelDataUrl", aws.ToString(c.ModelDataUrl), c.Mode == smtypes.ContainerModeMultiModel)
 		if c.ModelDataSource != nil && c.ModelDataSource.S3DataSource != nil {
-			uris = append(uris, aws.ToString(c.ModelDataSource.S3DataSource.S3Uri))
+			src := c.ModelDataSource.S3DataSource
+			m.addData(i, "ModelDataSource", aws.ToString(src.S3Uri), src.S3DataType == smtypes.S3ModelDataTypeS3Prefix)
 		}
-		for _, u := range uris {
-			if b := BucketOf(u); b != "" && !slices.Contains(m.ArtifactBuckets, b) {
-				m.ArtifactBuckets = append(m.ArtifactBuckets, b)
+		for j, extra := range c.AdditionalModelDataSources {
+			if src := extra.S3DataSource; src != nil {
+				m.addData(i, fmt.Sprintf("AdditionalModelDataSources[%d]", j), aws.ToString(src.S3Uri), src.S3DataType == smtypes.S3ModelDataTypeS3Prefix)
 			}
 		}
 	}
 	return m
+}
+
+// addData records the model data uri of container i: its bucket (once)
+// and, when it names an object or a prefix, the artifact.
+func (m *Model) addData(container int, field, uri string, prefix bool) {
+	if b := BucketOf(uri); b != "" && !slices.Contains(m.ArtifactBuckets, b) {
+		m.ArtifactBuckets = append(m.ArtifactBuckets, b)
+	}
+	if a, ok := artifactOf(container, field, uri, prefix); ok {
+		m.Artifacts = append(m.Artifacts, a)
+	}
+}
+
+// artifactOf reads one s3:// URI of container i; prefix says it names a
+// key prefix (judged by RepresentativeObject under it). Anything that is
+// not an s3:// URI with a bucket is not an S3 artifact.
+func artifactOf(container int, field, uri string, prefix bool) (Artifact, bool) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return Artifact{}, false
+	}
+	bucket, key, _ := strings.Cut(rest, "/")
+	if bucket == "" {
+		return Artifact{}, false
+	}
+	a := Artifact{Container: container, Field: field, URI: uri, Bucket: bucket, Key: key, Prefix: prefix}
+	if prefix {
+		if key != "" && !strings.HasSuffix(key, "/") {
+			a.Key += "/"
+		}
+		a.Key += RepresentativeObject
+	} else if key == "" {
+		return Artifact{}, false // a bucket is not an object
+	}
+	return a, true
 }
 
 // BucketOf returns the bucket of an s3:// URI, or "" for anything else.
@@ -61,7 +103,7 @@ func subnetFrom(s ec2types.Subnet) Subnet {
 }
 
 func securityGroupFrom(g ec2types.SecurityGroup) SecurityGroup {
-	sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VPCID: aws.ToString(g.VpcId)}
+	sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VPCID: aws.ToString(g.VpcId), Tags: tagsFrom(g.Tags)}
 	for _, p := range g.IpPermissionsEgress {
 		perm := Permission{Protocol: aws.ToString(p.IpProtocol), FromPort: aws.ToInt32(p.FromPort), ToPort: aws.ToInt32(p.ToPort)}
 		for _, r := range p.IpRanges {
@@ -129,4 +171,28 @@ func tagsFrom(tags []ec2types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+func networkACLFrom(a ec2types.NetworkAcl) NetworkACL {
+	out := NetworkACL{ID: aws.ToString(a.NetworkAclId), VPCID: aws.ToString(a.VpcId), Default: aws.ToBool(a.IsDefault)}
+	for _, as := range a.Associations {
+		if id := aws.ToString(as.SubnetId); id != "" {
+			out.SubnetIDs = append(out.SubnetIDs, id)
+		}
+	}
+	for _, e := range a.Entries {
+		entry := nacl.Entry{
+			RuleNumber: aws.ToInt32(e.RuleNumber),
+			Egress:     aws.ToBool(e.Egress),
+			Protocol:   aws.ToString(e.Protocol),
+			Action:     string(e.RuleAction),
+			CIDR:       aws.ToString(e.CidrBlock),
+			IPv6CIDR:   aws.ToString(e.Ipv6CidrBlock),
+		}
+		if pr := e.PortRange; pr != nil && pr.From != nil && pr.To != nil {
+			entry.Ports = &nacl.PortRange{From: *pr.From, To: *pr.To}
+		}
+		out.Entries = append(out.Entries, entry)
+	}
+	return out
 }

@@ -99,6 +99,9 @@ func (g *Gatherer) Endpoint(ctx context.Context, endpointName, configName string
 		configName = aws.ToString(out.EndpointConfigName)
 	}
 	s := g.endpointConfigCounted(ctx, configName, endpointName, nil)
+	if s.Endpoint != nil {
+		s.Endpoint.Name = endpointName
+	}
 	for i := range s.Models {
 		s.Models[i].Via = "endpoint " + endpointName + " (config " + configName + ")"
 	}
@@ -116,6 +119,13 @@ func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint s
 	if err != nil {
 		s.ModelErrs["endpoint config "+config] = err
 		return s
+	}
+	if endpoint != "" {
+		use := &EndpointUse{Config: config}
+		for _, v := range variants {
+			use.Models = appendNew(use.Models, v.model)
+		}
+		s.Endpoint = use
 	}
 	for i, v := range variants {
 		if n, ok := desired[v.variant]; ok {
@@ -145,44 +155,79 @@ func (g *Gatherer) endpointConfigCounted(ctx context.Context, config, endpoint s
 }
 
 // VPCEndpoint gathers what a VPC-endpoint event affects: the endpoint, its
-// VPC and every model placed in that VPC. When the endpoint is gone and its
-// VPC unknown, every VPC that holds a model is in scope.
+// VPC and every model placed in that VPC. With g.Placement, the endpoint's
+// VPC is read first and the index names its models (calls that do not grow
+// with the account); without it, or when the index cannot answer, every
+// model is listed and described (the reason in s.PlacementNote). When the
+// endpoint is gone and its VPC unknown, every VPC that holds a model is in
+// scope.
 func (g *Gatherer) VPCEndpoint(ctx context.Context, ref EndpointRef) *Snapshot {
 	s := g.newSnapshot()
+	if g.Placement != nil {
+		g.resolveEndpoint(ctx, &ref)
+		if ref.VPCID != "" {
+			models, err := g.Placement.ModelsPlaced(ctx, PlacementQuery{VPCID: ref.VPCID})
+			if err == nil {
+				s.Trigger = &ref
+				s.Models = models
+				g.placeInVPC(ctx, s, ref.VPCID)
+				return s
+			}
+			s.PlacementNote = fmt.Sprintf("placement index unreadable, full scan instead: %v", err)
+		} else {
+			s.PlacementNote = "the endpoint's VPC is unknown (the endpoint is gone), so every model is read: full scan"
+		}
+		s.Trigger = &ref
+		s.Models = g.allModels(ctx, s)
+		g.placeInVPC(ctx, s, ref.VPCID)
+		return s
+	}
 	var wg sync.WaitGroup
 	var all []Model
-	wg.Go(func() {
-		if len(ref.IDs) == 0 {
-			return
-		}
-		out, err := g.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
-			Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ref.IDs}},
-		})
-		if err != nil {
-			return // the VPCs' own endpoint lists, read below, are the truth
-		}
-		var vpcs []string
-		for _, raw := range out.VpcEndpoints {
-			e := endpointFrom(raw)
-			vpcs = appendNew(vpcs, e.VPCID)
-			if !live(e.State) {
-				ref.Deleted = true
-			}
-		}
-		if ref.VPCID == "" && len(vpcs) == 1 {
-			ref.VPCID = vpcs[0]
-		}
-	})
+	wg.Go(func() { g.resolveEndpoint(ctx, &ref) })
 	wg.Go(func() { all = g.allModels(ctx, s) })
 	wg.Wait()
 	s.Trigger = &ref
 	s.Models = all
-	g.gatherSubnetsAndGroups(ctx, s, false)
-	if ref.VPCID != "" {
-		s.Models = slices.DeleteFunc(s.Models, func(m Model) bool { return s.ModelVPC(m) != ref.VPCID })
-	}
-	g.gatherVPCs(ctx, s, g.modelVPCs(s, ref.VPCID))
+	g.placeInVPC(ctx, s, ref.VPCID)
 	return s
+}
+
+// resolveEndpoint reads the endpoints ref names: their VPC (when ref has
+// none and they are in one) and whether AWS reports them deleted. A failed
+// read changes nothing: the VPCs' own endpoint lists, read later, are the
+// truth.
+func (g *Gatherer) resolveEndpoint(ctx context.Context, ref *EndpointRef) {
+	if len(ref.IDs) == 0 {
+		return
+	}
+	out, err := g.EC2.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-endpoint-id"), Values: ref.IDs}},
+	})
+	if err != nil {
+		return
+	}
+	var vpcs []string
+	for _, raw := range out.VpcEndpoints {
+		e := endpointFrom(raw)
+		vpcs = appendNew(vpcs, e.VPCID)
+		if !live(e.State) {
+			ref.Deleted = true
+		}
+	}
+	if ref.VPCID == "" && len(vpcs) == 1 {
+		ref.VPCID = vpcs[0]
+	}
+}
+
+// placeInVPC reads the subnets and groups of s's models, keeps those placed
+// in vpc (all of them when vpc is unknown) and reads their VPCs' state.
+func (g *Gatherer) placeInVPC(ctx context.Context, s *Snapshot, vpc string) {
+	g.gatherSubnetsAndGroups(ctx, s, false)
+	if vpc != "" {
+		s.Models = slices.DeleteFunc(s.Models, func(m Model) bool { return s.ModelVPC(m) != vpc })
+	}
+	g.gatherVPCs(ctx, s, g.modelVPCs(s, vpc))
 }
 
 // AccountWide gathers every model of the account and the VPCs they use: the
@@ -264,17 +309,13 @@ func (g *Gatherer) modelTags(ctx context.Context, arn string) (map[string]string
 
 // allModels lists and describes every model of the account.
 func (g *Gatherer) allModels(ctx context.Context, s *Snapshot) []Model {
-	var reqs []ModelRequest
-	p := sagemaker.NewListModelsPaginator(g.SageMaker, &sagemaker.ListModelsInput{MaxResults: aws.Int32(100)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			s.ModelErrs["the account's models"] = fmt.Errorf("list models: %w", err)
-			break
-		}
-		for _, m := range page.Models {
-			reqs = append(reqs, ModelRequest{Name: aws.ToString(m.ModelName)})
-		}
+	listed, err := g.ListModels(ctx)
+	if err != nil {
+		s.ModelErrs["the account's models"] = err
+	}
+	reqs := make([]ModelRequest, len(listed))
+	for i, m := range listed {
+		reqs[i] = ModelRequest{Name: m.Name}
 	}
 	return g.describeModels(ctx, s, reqs)
 }
@@ -428,7 +469,8 @@ func (g *Gatherer) gatherSubnetsAndGroups(ctx context.Context, s *Snapshot, with
 	var mu sync.Mutex
 	wg.Go(func() { s.Subnets = g.subnets(ctx, subnets) })
 	wg.Go(func() { s.SecurityGroups = g.securityGroups(ctx, groups) })
-	wg.Go(func() { s.S3PrefixList = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.S3PrefixList, s.S3CIDRs = g.s3PrefixList(ctx) })
+	wg.Go(func() { s.SubnetACLs = g.subnetACLs(ctx, subnets) })
 	if withRolesAndBuckets {
 		wg.Go(func() {
 			fanOut(ctx, g.concurrency(), len(roles), func(ctx context.Context, i int) {
@@ -498,17 +540,76 @@ func (g *Gatherer) securityGroups(ctx context.Context, ids []string) Fact[map[st
 	return Known(out)
 }
 
-func (g *Gatherer) s3PrefixList(ctx context.Context) Fact[string] {
+// s3PrefixList reads the region's S3 prefix list: its id and its CIDRs,
+// from the one DescribePrefixLists that answers both (the AWS-managed list
+// holds the same CIDRs as GetManagedPrefixListEntries of it, without a
+// second, sequential call).
+func (g *Gatherer) s3PrefixList(ctx context.Context) (Fact[string], Fact[[]string]) {
 	out, err := g.EC2.DescribePrefixLists(ctx, &ec2.DescribePrefixListsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("prefix-list-name"), Values: []string{S3ServiceName(g.Region)}}},
 	})
 	if err != nil {
-		return Failed[string](fmt.Errorf("describe prefix lists: %w", err))
+		err = fmt.Errorf("describe prefix lists: %w", err)
+		return Failed[string](err), Failed[[]string](err)
 	}
 	if len(out.PrefixLists) == 0 {
-		return Failed[string](fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region)))
+		err := fmt.Errorf("no prefix list named %s", S3ServiceName(g.Region))
+		return Failed[string](err), Failed[[]string](err)
 	}
-	return Known(aws.ToString(out.PrefixLists[0].PrefixListId))
+	pl := out.PrefixLists[0]
+	id := aws.ToString(pl.PrefixListId)
+	if len(pl.Cidrs) == 0 {
+		return Known(id), Failed[[]string](fmt.Errorf("describe prefix lists: %s lists no CIDR", id))
+	}
+	return Known(id), Known(pl.Cidrs)
+}
+
+// subnetACLs reads the network ACLs associated with subnets, by subnet.
+func (g *Gatherer) subnetACLs(ctx context.Context, subnets []string) Fact[map[string]NetworkACL] {
+	out := map[string]NetworkACL{}
+	err := eachChunk(subnets, 200, func(chunk []string) error {
+		p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+			Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: chunk}},
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("describe network acls of subnets: %w", err)
+			}
+			for _, raw := range page.NetworkAcls {
+				a := networkACLFrom(raw)
+				for _, id := range a.SubnetIDs {
+					if slices.Contains(chunk, id) {
+						out[id] = a
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Failed[map[string]NetworkACL](err)
+	}
+	return Known(out)
+}
+
+// defaultACL reads the default network ACL of a VPC.
+func (g *Gatherer) defaultACL(ctx context.Context, vpc string) Fact[NetworkACL] {
+	p := ec2.NewDescribeNetworkAclsPaginator(g.EC2, &ec2.DescribeNetworkAclsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("default"), Values: []string{"true"}}},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Failed[NetworkACL](fmt.Errorf("describe the default network acl of %s: %w", vpc, err))
+		}
+		for _, raw := range page.NetworkAcls {
+			if a := networkACLFrom(raw); a.Default && a.VPCID == vpc {
+				return Known(a)
+			}
+		}
+	}
+	return Failed[NetworkACL](fmt.Errorf("%s has no default network ACL", vpc))
 }
 
 func (g *Gatherer) rolePermissions(ctx context.Context, role string) Fact[RolePermissions] {
@@ -564,6 +665,7 @@ func (g *Gatherer) gatherVPCs(ctx context.Context, s *Snapshot, ids []string) {
 			func(ctx context.Context) { v.Endpoints = g.endpoints(ctx, v.ID) },
 			func(ctx context.Context) { v.FlowLogs = g.flowLogs(ctx, v.ID) },
 			func(ctx context.Context) { v.NATGateways = g.natGateways(ctx, v.ID) },
+			func(ctx context.Context) { v.DefaultACL = g.defaultACL(ctx, v.ID) },
 		)
 	}
 	fanOut(ctx, max(g.concurrency(), 8), len(tasks), func(ctx context.Context, i int) { tasks[i](ctx) })

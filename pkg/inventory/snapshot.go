@@ -11,6 +11,9 @@ package inventory
 import (
 	"fmt"
 	"slices"
+	"time"
+
+	"github.com/vpcguard/vpcguard/pkg/nacl"
 )
 
 // Fact is one piece of gathered state, or why it could not be read.
@@ -57,12 +60,31 @@ type Snapshot struct {
 	// S3PrefixList is the id of the region's S3 prefix list (pl-…), which
 	// gateway endpoint routes and security group rules refer to.
 	S3PrefixList Fact[string]
+	// S3CIDRs are the CIDRs of that prefix list: the addresses S3 traffic
+	// through the gateway endpoint goes to, which network ACLs must let
+	// through.
+	S3CIDRs Fact[[]string]
+	// SubnetACLs are the network ACLs associated with the models' subnets,
+	// by subnet id (DescribeNetworkAcls association.subnet-id). A subnet
+	// absent here uses its VPC's default ACL (VPC.DefaultACL).
+	SubnetACLs Fact[map[string]NetworkACL]
 
 	// Trigger is the VPC endpoint a VPC-endpoint event is about, if any.
 	Trigger *EndpointRef
 	// PlacementNote says why the models were found by a full scan although
 	// a placement index was configured; empty otherwise.
 	PlacementNote string
+	// Endpoint is the endpoint an endpoint event evaluated, with its config
+	// and the models of its variants (for the placement index).
+	Endpoint *EndpointUse
+}
+
+// EndpointUse is an endpoint, its current config and the models of its
+// variants, in variant order.
+type EndpointUse struct {
+	Name   string
+	Config string
+	Models []string
 }
 
 // EndpointRef names the VPC endpoints an EC2 event acted on.
@@ -80,9 +102,19 @@ type Model struct {
 	// VPCConfig is nil when the model has none (its containers then have
 	// internet access outside any VPC).
 	VPCConfig *VPCConfig
-	// ArtifactBuckets are the S3 buckets of the containers' ModelDataUrl.
+	// ArtifactBuckets are the S3 buckets of the containers' model data.
 	ArtifactBuckets []string
-	Tags            map[string]string
+	// Artifacts are the S3 objects the containers read their model data
+	// from, one per ModelDataUrl and per S3 model data source.
+	Artifacts []Artifact
+	Tags      map[string]string
+	// Created is the model's CreationTime. A model never changes after
+	// CreateModel: its name and creation time identify what it is.
+	Created time.Time
+	// Indexed is set on a model the placement index gave without
+	// describing it: its Tags are unread and its existence unconfirmed
+	// until Gatherer.Confirm re-reads it.
+	Indexed bool
 	// Instances is how many instances will host the model; InstancesFrom
 	// says where that number came from (e.g. "VPCGUARD_EXPECTED_INSTANCES",
 	// "endpoint config cfg-1 variant AllTraffic", "autoscaling max").
@@ -91,6 +123,46 @@ type Model struct {
 	// Via names the endpoint config (or endpoint) that brought the model
 	// into the evaluation, if any.
 	Via string
+}
+
+// Artifact is the model data one container reads from S3: an object (a
+// ModelDataUrl, an S3Object data source), or every object under a key
+// prefix (an S3Prefix data source, a multi-model container's ModelDataUrl),
+// which vpcguard judges by one representative object under it.
+type Artifact struct {
+	// Container is the container's position (the primary container, then
+	// Containers in order), Field where it names the data:
+	// "ModelDataUrl", "ModelDataSource" or "AdditionalModelDataSources[N]".
+	Container int
+	Field     string
+	// URI is the s3:// URI as the model gives it.
+	URI string
+	// Bucket and Key locate the object; for a prefix, Key is the
+	// representative object under it.
+	Bucket string
+	Key    string
+	// Prefix: URI is a key prefix, not an object.
+	Prefix bool
+}
+
+// RepresentativeObject is the name vpcguard gives the object it judges an
+// S3 prefix by: any object under the prefix that no statement names
+// specifically is treated as this one is.
+const RepresentativeObject = "vpcguard-representative-object"
+
+// ObjectARN is the ARN of the artifact's object (for a prefix, of the
+// representative object under it).
+func (a Artifact) ObjectARN(partition string) string {
+	return "arn:" + partition + ":s3:::" + a.Bucket + "/" + a.Key
+}
+
+// String names the artifact for messages.
+func (a Artifact) String() string {
+	s := fmt.Sprintf("%s (container %d %s", a.URI, a.Container, a.Field)
+	if a.Prefix {
+		s += ", an S3 prefix judged by the object " + a.Key
+	}
+	return s + ")"
 }
 
 // VPCConfig is a model's VpcConfig.
@@ -116,6 +188,36 @@ type VPC struct {
 	FlowLogs Fact[[]FlowLog]
 	// NATGateways are the VPC's available NAT gateways.
 	NATGateways Fact[[]NATGateway]
+	// DefaultACL is the VPC's default network ACL, which serves every
+	// subnet without an explicit association.
+	DefaultACL Fact[NetworkACL]
+}
+
+// NetworkACL is one network ACL with its entries, inbound and outbound.
+type NetworkACL struct {
+	ID        string
+	VPCID     string
+	Default   bool
+	SubnetIDs []string // associated subnets
+	Entries   []nacl.Entry
+}
+
+// ACLFor returns the network ACL that serves subnet: its association, else
+// the default ACL of its VPC.
+func (s *Snapshot) ACLFor(subnet string, v *VPC) (NetworkACL, error) {
+	if !s.SubnetACLs.OK() {
+		return NetworkACL{}, s.SubnetACLs.Err
+	}
+	if a, ok := s.SubnetACLs.Value[subnet]; ok {
+		return a, nil
+	}
+	if v == nil {
+		return NetworkACL{}, fmt.Errorf("the VPC of subnet %s was not read", subnet)
+	}
+	if !v.DefaultACL.OK() {
+		return NetworkACL{}, v.DefaultACL.Err
+	}
+	return v.DefaultACL.Value, nil
 }
 
 // VPCInfo is what DescribeVpcs says of a VPC.
@@ -203,6 +305,7 @@ type SecurityGroup struct {
 	Name   string
 	VPCID  string
 	Egress []Permission
+	Tags   map[string]string
 }
 
 // Permission is one IP permission (rule) of a security group.

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
@@ -26,22 +26,29 @@ import (
 // NewSnapshot returns an empty snapshot for g's account, region and partition.
 func (g *Gatherer) NewSnapshot() *Snapshot { return g.newSnapshot() }
 
-// ListModelNames lists the name of every model of the account (ListModels,
-// 100 a page), sorted by name.
-func (g *Gatherer) ListModelNames(ctx context.Context) ([]string, error) {
-	var names []string
+// ModelSummary is what ListModels says of a model.
+type ModelSummary struct {
+	Name    string
+	ARN     string
+	Created time.Time
+}
+
+// ListModels lists every model of the account (ListModels, 100 a page), in
+// the order SageMaker returns them: the one way vpcguard lists models. On
+// error it returns the models listed so far.
+func (g *Gatherer) ListModels(ctx context.Context) ([]ModelSummary, error) {
+	var out []ModelSummary
 	p := sagemaker.NewListModelsPaginator(g.SageMaker, &sagemaker.ListModelsInput{MaxResults: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return names, fmt.Errorf("list models: %w", err)
+			return out, fmt.Errorf("list models: %w", err)
 		}
 		for _, m := range page.Models {
-			names = append(names, aws.ToString(m.ModelName))
+			out = append(out, ModelSummary{Name: aws.ToString(m.ModelName), ARN: aws.ToString(m.ModelArn), Created: aws.ToTime(m.CreationTime)})
 		}
 	}
-	sort.Strings(names)
-	return names, nil
+	return out, nil
 }
 
 // DescribeModel reads one model (DescribeModel, and ListTags beside it when
@@ -98,6 +105,10 @@ type EndpointUsage struct {
 	// Err joins what could not be read: the listing, or single endpoints
 	// and configs (whose models then keep the default instance count).
 	Err error
+	// Uses are the endpoints read, each with its config and the models of
+	// its variants (those whose endpoint or config failed are left out, and
+	// Err says so).
+	Uses []EndpointUse
 	// Autoscaled counts the variants counted with their autoscaling max
 	// (above their current count); ScalingErr says why the autoscaling
 	// limits could not be read (the current counts are then used).
@@ -197,6 +208,11 @@ func (g *Gatherer) InServiceEndpoints(ctx context.Context) EndpointUsage {
 			errs = append(errs, c.err)
 			continue
 		}
+		use := EndpointUse{Name: names[i], Config: e.config}
+		for _, variant := range slices.Sorted(maps.Keys(c.models)) {
+			use.Models = appendNew(use.Models, c.models[variant])
+		}
+		u.Uses = append(u.Uses, use)
 		for _, variant := range slices.Sorted(maps.Keys(e.instances)) {
 			n, model := e.instances[variant], c.models[variant]
 			if n == 0 || model == "" {

@@ -27,10 +27,12 @@ import (
 //
 // Wildcard against wildcard: a policy's own pattern (say
 // arn:aws:s3:::al2023-repos-*/*) is never compared with vpcguard's pattern
-// as text. Each target carries concrete sample object ARNs in the region —
-// the real bucket, with a realistic key and a second, unrelated key — and a
-// target counts as denied only when every sample is. A deny that covers
-// only part of a bucket (one release path) therefore does not count.
+// as text, nor tried on a few sample keys. Each target names the region's
+// real bucket, and RepoAccess decides s3:GetObject for every object key of
+// it at once, by reasoning over the policy's patterns (PrefixAccess): a
+// Deny that covers only part of a bucket (one release path, one key
+// pattern) does not count, and neither does an Allow-list that happens to
+// miss a couple of chosen keys.
 
 // RepoTarget is one Amazon Linux repository bucket family.
 type RepoTarget struct {
@@ -41,8 +43,10 @@ type RepoTarget struct {
 	Description string
 	// Pattern is the resource to put in a Deny.
 	Pattern string
-	// Samples are concrete object ARNs in the region to evaluate against.
-	Samples []string
+	// Bucket is the repository bucket of the region, and ObjectPrefix the
+	// start of the ARN of its every object ("arn:aws:s3:::<bucket>/").
+	Bucket       string
+	ObjectPrefix string
 }
 
 // repoFamily describes one target independently of partition and region.
@@ -50,7 +54,6 @@ type repoFamily struct {
 	name, description string
 	pattern           func(p, region, domain string) string
 	bucket            func(region, domain string) string
-	keys              []string
 }
 
 // repoFamilies are ordered from the guide's snippets to the newer buckets;
@@ -61,38 +64,29 @@ func repoFamilies() []repoFamily {
 			name: "al1-packages", description: "Amazon Linux AMI packages (packages.<region>)",
 			pattern: func(p, _, d string) string { return "arn:" + p + ":s3:::packages.*." + d + "/*" },
 			bucket:  func(r, d string) string { return "packages." + r + "." + d },
-			keys:    []string{"2018.03/main/20180308f2d7/x86_64/Packages/bash-4.2.46-34.43.amzn1.x86_64.rpm"},
 		},
 		{
 			name: "al1-repo", description: "Amazon Linux AMI mirror lists (repo.<region>)",
 			pattern: func(p, _, d string) string { return "arn:" + p + ":s3:::repo.*." + d + "/*" },
 			bucket:  func(r, d string) string { return "repo." + r + "." + d },
-			keys:    []string{"2018.03/main/mirror.list"},
 		},
 		{
 			name: "al2-amazonlinux", description: "Amazon Linux 2 repositories (amazonlinux.<region>)",
 			pattern: func(p, _, d string) string { return "arn:" + p + ":s3:::amazonlinux.*." + d + "/*" },
 			bucket:  func(r, d string) string { return "amazonlinux." + r + "." + d },
-			keys:    []string{"2/core/latest/x86_64/mirror.list"},
 		},
 		{
 			name: "al2-repos", description: "Amazon Linux 2 repositories over HTTPS (amazonlinux-2-repos-<region>)",
 			pattern: func(p, r, _ string) string { return "arn:" + p + ":s3:::amazonlinux-2-repos-" + r + "/*" },
 			bucket:  func(r, _ string) string { return "amazonlinux-2-repos-" + r },
-			keys:    []string{"2/core/latest/x86_64/mirror.list"},
 		},
 		{
 			name: "al2023-repos", description: "Amazon Linux 2023 repositories (al2023-repos-<region>-de612dc2)",
 			pattern: func(p, r, _ string) string { return "arn:" + p + ":s3:::al2023-repos-" + r + "-*/*" },
 			bucket:  func(r, _ string) string { return "al2023-repos-" + r + "-de612dc2" },
-			keys:    []string{"core/mirrors/latest/x86_64/mirror.list"},
 		},
 	}
 }
-
-// probeKey is the second sample key of every target: an object outside
-// any release path, so that a deny on one path does not pass for the bucket.
-const probeKey = "vpcguard-probe"
 
 // ALRepoResources returns the Amazon Linux repository targets for an S3
 // gateway endpoint in partition and region.
@@ -101,17 +95,14 @@ func ALRepoResources(partition, region string) []RepoTarget {
 	families := repoFamilies()
 	out := make([]RepoTarget, 0, len(families))
 	for _, f := range families {
-		bucket := "arn:" + partition + ":s3:::" + f.bucket(region, domain)
-		t := RepoTarget{
-			Name:        f.name,
-			Description: f.description,
-			Pattern:     f.pattern(partition, region, domain),
-		}
-		for _, k := range f.keys {
-			t.Samples = append(t.Samples, bucket+"/"+k)
-		}
-		t.Samples = append(t.Samples, bucket+"/"+probeKey)
-		out = append(out, t)
+		bucket := f.bucket(region, domain)
+		out = append(out, RepoTarget{
+			Name:         f.name,
+			Description:  f.description,
+			Pattern:      f.pattern(partition, region, domain),
+			Bucket:       bucket,
+			ObjectPrefix: "arn:" + partition + ":s3:::" + bucket + "/",
+		})
 	}
 	return out
 }
@@ -184,15 +175,22 @@ func allIn(s, set string) bool {
 	return true
 }
 
-// RepoStatus is how doc treats s3:GetObject on one repository target.
+// RepoStatus is how doc treats s3:GetObject on every object of one
+// repository target.
 type RepoStatus struct {
 	Target RepoTarget
-	// Decision is the least-denied outcome over the target's samples:
-	// Allowed if any sample is allowed, else ImplicitDeny if any is
-	// implicitly denied, else ExplicitDeny.
+	// Decision is Allowed when some object of the bucket is readable
+	// (open), ExplicitDeny when an explicit Deny covers every object, and
+	// ImplicitDeny when every object is denied but some only because no
+	// Allow covers them.
 	Decision Decision
-	// Sample is the sample that decided, and Evaluation its evaluation
-	// (the deciding statement, for a message to cite).
+	// Undecided: the patterns were too intricate to decide; the target is
+	// then reported open (Decision Allowed).
+	Undecided bool
+	// Sample is an object ARN of the bucket that shows the decision (one
+	// that is readable, or one that only the default deny stops), and
+	// Evaluation its evaluation, naming the deciding statement; for
+	// ExplicitDeny, Sample is empty and Evaluation names the Deny.
 	Sample     string
 	Evaluation Evaluation
 }
@@ -201,31 +199,27 @@ type RepoStatus struct {
 // because no Allow covers it).
 func (s RepoStatus) Denied() bool { return s.Decision != Allowed }
 
-// RepoAccess evaluates s3:GetObject on every Amazon Linux repository target
-// of partition/region against doc.
+// String says, for a message, why the target is open or denied.
+func (s RepoStatus) String() string {
+	switch {
+	case s.Undecided:
+		return "vpcguard cannot rule out an Allow of some object: the patterns are too intricate to decide, so it counts as open"
+	case s.Decision == Allowed:
+		return fmt.Sprintf("%s, e.g. %s%s", s.Evaluation, s.Sample, s.Evaluation.uncountedNote())
+	case s.Decision == ImplicitDeny:
+		return "no Allow covers any of its objects"
+	}
+	return "every object " + s.Evaluation.String()
+}
+
+// RepoAccess decides s3:GetObject on every object of every Amazon Linux
+// repository target of partition/region against doc.
 func RepoAccess(doc *Document, partition, region string) []RepoStatus {
 	targets := ALRepoResources(partition, region)
 	out := make([]RepoStatus, 0, len(targets))
 	for _, t := range targets {
-		st := RepoStatus{Target: t}
-		for i, sample := range t.Samples {
-			ev := Evaluate(doc, Request{Action: "s3:GetObject", Resource: sample})
-			if i == 0 || rank(ev.Decision) > rank(st.Decision) {
-				st.Decision, st.Sample, st.Evaluation = ev.Decision, sample, ev
-			}
-		}
-		out = append(out, st)
+		v := PrefixAccess(doc, "s3:GetObject", t.ObjectPrefix)
+		out = append(out, RepoStatus{Target: t, Decision: v.Decision, Undecided: v.Undecided, Sample: v.Sample, Evaluation: v.Evaluation})
 	}
 	return out
-}
-
-// rank orders decisions from most denied to most allowed.
-func rank(d Decision) int {
-	switch d {
-	case ExplicitDeny:
-		return 0
-	case ImplicitDeny:
-		return 1
-	}
-	return 2
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,25 +22,24 @@ func TestALRepoResources(t *testing.T) {
 	if !reflect.DeepEqual(patterns, want) {
 		t.Errorf("patterns = %q\nwant %q", patterns, want)
 	}
-	if s := got[0].Samples; s[0] != "arn:aws:s3:::packages.us-east-1.amazonaws.com/2018.03/main/20180308f2d7/x86_64/Packages/bash-4.2.46-34.43.amzn1.x86_64.rpm" ||
-		s[1] != "arn:aws:s3:::packages.us-east-1.amazonaws.com/vpcguard-probe" {
-		t.Errorf("packages samples = %q", s)
+	if got[0].Bucket != "packages.us-east-1.amazonaws.com" || got[0].ObjectPrefix != "arn:aws:s3:::packages.us-east-1.amazonaws.com/" {
+		t.Errorf("packages target = %+v", got[0])
 	}
-	if s := got[4].Samples[0]; s != "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/core/mirrors/latest/x86_64/mirror.list" {
-		t.Errorf("al2023 sample = %q", s)
+	if got[4].Bucket != "al2023-repos-us-east-1-de612dc2" {
+		t.Errorf("al2023 bucket = %q", got[4].Bucket)
 	}
 	for _, tg := range got {
-		if len(tg.Samples) < 2 || tg.Name == "" || tg.Description == "" {
+		if tg.Name == "" || tg.Description == "" || tg.ObjectPrefix != "arn:aws:s3:::"+tg.Bucket+"/" {
 			t.Errorf("target %+v is incomplete", tg)
 		}
-		for _, s := range tg.Samples {
-			if matchResource(tg.Pattern, s, false) != yes {
-				t.Errorf("%s: sample %s is not covered by its own pattern %s", tg.Name, s, tg.Pattern)
-			}
+		// The Deny vpcguard adds covers every object of the bucket, and no
+		// other target's pattern reaches into it.
+		if includes(prefixGlob(tg.ObjectPrefix), []glob{mustGlob(tg.Pattern)}, false) != yes {
+			t.Errorf("%s: pattern %s does not cover every object of %s", tg.Name, tg.Pattern, tg.Bucket)
 		}
 		for _, other := range got {
-			if other.Name != tg.Name && matchResource(other.Pattern, tg.Samples[0], false) != no {
-				t.Errorf("%s's pattern covers %s's sample", other.Name, tg.Name)
+			if other.Name != tg.Name && intersects(prefixGlob(tg.ObjectPrefix), mustGlob(other.Pattern), false) != no {
+				t.Errorf("%s's pattern reaches into %s's bucket", other.Name, tg.Name)
 			}
 		}
 	}
@@ -105,6 +105,38 @@ func TestRepoAccess(t *testing.T) {
 			want{"al1-packages": Allowed, "al1-repo": Allowed, "al2-amazonlinux": Allowed, "al2-repos": ExplicitDeny, "al2023-repos": ExplicitDeny}},
 		{"deny all of s3:GetObject", denyWith(`"*"`),
 			want{"al1-packages": ExplicitDeny, "al1-repo": ExplicitDeny, "al2-amazonlinux": ExplicitDeny, "al2-repos": ExplicitDeny, "al2023-repos": ExplicitDeny}},
+
+		// The false passes of sample keys (issue 15). An Allow-list whose key
+		// pattern misses any chosen sample still lets repository objects
+		// through: the metadata under repodata/ here.
+		{"allow-list limited to a key pattern", doc("", `{"Sid":"Meta","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::*/repodata/*"}`), allowed},
+		// A Deny limited to a key pattern that every sample happens to match
+		// (all contain an "e") leaves the other keys readable.
+		{"deny limited to keys with an e", denyWith(`"arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*e*"`), allowed},
+		// IAM: "If policies that apply to a request include an Allow statement
+		// and a Deny statement, the Deny statement trumps the Allow": two
+		// Denies that each cover part of the keys deny them all together.
+		{"two denies that cover the bucket only together", doc("", allowAll,
+			`{"Sid":"One","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::packages.us-east-1.amazonaws.com/?"}`,
+			`{"Sid":"More","Effect":"Deny","Principal":"*","Action":"s3:Get*","Resource":"arn:aws:s3:::packages.us-east-1.amazonaws.com/??*"}`),
+			want{"al1-packages": ExplicitDeny, "al1-repo": Allowed, "al2-amazonlinux": Allowed, "al2-repos": Allowed, "al2023-repos": Allowed}},
+		// IAM: with no applicable Allow a request is implicitly denied. Every
+		// key the Allow gives is taken back by the Deny; the rest no Allow
+		// covers.
+		{"every allowed key denied again", doc("",
+			`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::amazonlinux-2-repos-us-east-1/2/*"}`,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::amazonlinux-2-repos-*/2/*"}`),
+			want{"al1-packages": ImplicitDeny, "al1-repo": ImplicitDeny, "al2-amazonlinux": ImplicitDeny, "al2-repos": ImplicitDeny, "al2023-repos": ImplicitDeny}},
+		// A Deny that does not certainly apply to everyone is not counted.
+		{"conditional deny of every repository", doc("", allowAll,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}`), allowed},
+		{"deny through a policy variable", doc("2012-10-17", allowAll,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::${aws:username}/*"}`), allowed},
+		{"NotResource deny spares only model artifacts", doc("", allowAll,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":["arn:aws:s3:::ml-artifacts-111122223333/*","arn:aws:s3:::ml-artifacts-111122223333"]}`),
+			want{"al1-packages": ExplicitDeny, "al1-repo": ExplicitDeny, "al2-amazonlinux": ExplicitDeny, "al2-repos": ExplicitDeny, "al2023-repos": ExplicitDeny}},
+		{"NotResource deny that spares a key pattern", doc("", allowAll,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":"arn:aws:s3:::*.rpm"}`), allowed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := want{}
@@ -120,6 +152,35 @@ func TestRepoAccess(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("RepoAccess = %v\nwant %v", got, tc.want)
 			}
+			// Each verdict names a concrete object that shows it.
+			d := mustParse(t, tc.policy)
+			for _, s := range RepoAccess(d, "aws", "us-east-1") {
+				if s.Decision == ExplicitDeny {
+					continue
+				}
+				if !strings.HasPrefix(s.Sample, s.Target.ObjectPrefix) || Evaluate(d, Request{"s3:GetObject", s.Sample}).Decision != s.Decision {
+					t.Errorf("%s: sample %q does not show %s", s.Target.Name, s.Sample, s.Decision)
+				}
+			}
 		})
+	}
+}
+
+// TestRepoAccessMessages: the verdict names the statement that leaves a
+// bucket open, with an object it lets through, and the Deny that closes it.
+func TestRepoAccessMessages(t *testing.T) {
+	d := mustParse(t, doc("", `{"Sid":"Meta","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::*/repodata/*"}`))
+	s := RepoAccess(d, "aws", "us-east-1")[4]
+	if got := s.String(); !strings.Contains(got, `allowed by Statement[0] (Sid "Meta")`) || !strings.Contains(got, "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/") || !strings.Contains(got, "/repodata/") {
+		t.Errorf("open message: %s", got)
+	}
+	d = mustParse(t, doc("", allowAll,
+		`{"Sid":"One","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::packages.us-east-1.amazonaws.com/?"}`,
+		`{"Sid":"More","Effect":"Deny","Principal":"*","Action":"s3:Get*","Resource":"arn:aws:s3:::packages.us-east-1.amazonaws.com/??*"}`))
+	if got := RepoAccess(d, "aws", "us-east-1")[0].String(); got != `every object explicitly denied by Statement[1] (Sid "One") and Statement[2] (Sid "More") together` {
+		t.Errorf("union message: %s", got)
+	}
+	if got := RepoAccess(mustParse(t, HardenedDefault("aws", "us-east-1")), "aws", "us-east-1")[0].String(); got != `every object explicitly denied by Statement[1] (Sid "VpcguardDenyAmazonLinuxRepos")` {
+		t.Errorf("deny message: %s", got)
 	}
 }

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -67,6 +66,19 @@ func (e Evaluation) String() string {
 		return s
 	}
 	return "implicitly denied (no Allow statement covers it)"
+}
+
+// uncountedNote names, for a message, the Denies that cover the request
+// but do not count ("" when there are none).
+func (e Evaluation) uncountedNote() string {
+	var parts []string
+	for _, u := range e.Uncounted {
+		parts = append(parts, u.Label+" also covers it but is not counted ("+strings.Join(u.Reasons, "; ")+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, "; ")
 }
 
 // Evaluate decides req against doc. A Deny is counted only when it covers
@@ -233,33 +245,4 @@ func IsFullAccess(doc *Document) bool {
 		}
 	}
 	return full
-}
-
-// AllowsAnything reports whether some Allow remains in doc: false for a
-// deny-only policy, and for one whose Deny for everyone, without Condition,
-// covers every S3 action on every S3 resource (both lock everything out).
-func AllowsAnything(doc *Document) bool {
-	ok, _ := allowsAnything(doc)
-	return ok
-}
-
-// allowsAnything is AllowsAnything with the reason when it is false.
-func allowsAnything(doc *Document) (bool, string) {
-	if doc == nil {
-		return false, "there is no policy"
-	}
-	anyAllow := false
-	for i := range doc.Statements {
-		st := &doc.Statements[i]
-		if st.Effect == Deny && unconditionalForEveryone(st) && coversAllS3Actions(st) && coversAllS3Resources(st) {
-			return false, fmt.Sprintf("%s denies every S3 action on every resource to everyone", st.Label())
-		}
-		if st.Effect == Allow {
-			anyAllow = true
-		}
-	}
-	if !anyAllow {
-		return false, "the policy has no Allow statement (deny-only)"
-	}
-	return true, ""
 }

@@ -162,26 +162,78 @@ func TestIsFullAccess(t *testing.T) {
 	}
 }
 
-func TestAllowsAnything(t *testing.T) {
+// TestRemainingAllow: does any S3 request still get through? IAM User
+// Guide, "The difference between explicit and implicit denies": a Deny
+// that applies trumps an Allow that applies (explicit deny), and a request
+// no Allow covers is denied by default (implicit deny). So an Allow counts
+// only if some request it covers is not certainly denied.
+func TestRemainingAllow(t *testing.T) {
+	bucketOnly := `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`
 	for _, tc := range []struct {
 		name, policy string
 		want         bool
+		label        string // the surviving Allow
 	}{
-		{"aws default", DefaultEndpointPolicy, true},
-		{"guide merged, deny-only", readTestdata(t, "guide-merged.json"), false},
-		{"guide AL1 alone", readTestdata(t, "guide-al1-deny.json"), false},
-		{"guide merged with allow", readTestdata(t, "guide-merged-with-allow.json"), true},
-		{"allow for one role", doc("", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/r"},"Action":"s3:GetObject","Resource":"*"}`), true},
-		{"deny everything", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}`), false},
-		{"deny all of s3", doc("", allowAll, `{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"arn:aws:s3:::*"}`), false},
-		{"deny everything but conditional", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":false}}}`), true},
-		{"deny everything for one role", doc("", allowAll, `{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::1:role/r"},"Action":"*","Resource":"*"}`), true},
-		{"deny everything but one bucket", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","NotResource":"arn:aws:s3:::b/*"}`), true},
+		{"aws default", DefaultEndpointPolicy, true, "Statement[0]"},
+		{"guide merged, deny-only", readTestdata(t, "guide-merged.json"), false, ""},
+		{"guide AL1 alone", readTestdata(t, "guide-al1-deny.json"), false, ""},
+		{"guide merged with allow", readTestdata(t, "guide-merged-with-allow.json"), true, "Statement[0]"},
+		{"allow for one role", doc("", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/r"},"Action":"s3:GetObject","Resource":"*"}`), true, "Statement[0]"},
+		{"deny everything", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}`), false, ""},
+		{"deny all of s3", doc("", allowAll, `{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":"arn:aws:s3:::*"}`), false, ""},
+		{"deny everything but conditional", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":false}}}`), true, "Statement[0]"},
+		{"deny everything for one role", doc("", allowAll, `{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::1:role/r"},"Action":"*","Resource":"*"}`), true, "Statement[0]"},
+		{"deny everything but one bucket", doc("", allowAll, `{"Effect":"Deny","Principal":"*","Action":"*","NotResource":"arn:aws:s3:::b/*"}`), true, "Statement[0]"},
+		// The issue's false pass: an Allow of s3:GetObject on one bucket
+		// and a Deny of s3:* on that bucket and its objects.
+		{"allow taken back by a deny of the bucket", doc("2012-10-17", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}`), false, ""},
+		{"allow taken back by a wider action pattern", doc("", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:Get*","Resource":"arn:aws:s3:::*"}`), false, ""},
+		// Object keys have at least one character: "arn:aws:s3:::b/" names
+		// nothing, so these two Denies take back all of b/*.
+		{"allow taken back by two denies together", doc("", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/?"}`,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/??*"}`), false, ""},
+		{"two denies leave a gap", doc("", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/a*"}`,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/?b*"}`), true, "Statement[0]"},
+		{"deny of the objects only leaves the bucket's other actions", doc("",
+			`{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}`,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`), true, "Statement[0]"},
+		{"a conditional deny does not take anything back", doc("", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}`), true, "Statement[0]"},
+		{"a deny through a policy variable does not count", doc("2012-10-17", bucketOnly,
+			`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::${aws:username}/*"}`), true, "Statement[0]"},
+		{"allow of another service only", doc("", `{"Effect":"Allow","Principal":"*","Action":"ec2:*","Resource":"*"}`), false, ""},
+		{"NotAction deny of everything but iam", doc("", allowAll, `{"Effect":"Deny","Principal":"*","NotAction":"iam:*","Resource":"*"}`), false, ""},
+		{"NotAction deny spares s3:ListBucket", doc("", allowAll, `{"Effect":"Deny","Principal":"*","NotAction":"s3:ListBucket","Resource":"*"}`), true, "Statement[0]"},
+		{"second allow survives", doc("", bucketOnly,
+			`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::c/*"}`,
+			`{"Effect":"Deny","Principal":"*","Action":"*","Resource":"arn:aws:s3:::b/*"}`), true, "Statement[1]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := AllowsAnything(mustParse(t, tc.policy)); got != tc.want {
-				t.Errorf("AllowsAnything = %v, want %v", got, tc.want)
+			d := mustParse(t, tc.policy)
+			r := RemainingAllow(d, "aws")
+			if r.Undecided || r.Allows != tc.want {
+				t.Fatalf("RemainingAllow = %+v, want allows=%v", r, tc.want)
+			}
+			if !r.Allows {
+				if r.Why == "" {
+					t.Error("no reason given")
+				}
+				return
+			}
+			if r.Label != tc.label {
+				t.Errorf("surviving statement %s, want %s", r.Label, tc.label)
+			}
+			// The example is a real request that Evaluate allows.
+			if ev := Evaluate(d, r.Example); ev.Decision != Allowed || !strings.HasPrefix(r.Example.Action, "s3:") || !strings.HasPrefix(r.Example.Resource, "arn:aws:s3:::") {
+				t.Errorf("example %+v evaluates to %s", r.Example, ev)
 			}
 		})
+	}
+	if r := RemainingAllow(nil, "aws"); r.Allows {
+		t.Error("no policy allows nothing")
 	}
 }

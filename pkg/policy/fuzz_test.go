@@ -81,8 +81,8 @@ func TestSharedFixturePolicies(t *testing.T) {
 				t.Errorf("%s: %v\n%s", file, err, text)
 				continue
 			}
-			if !IsFullAccess(d) || !AllowsAnything(d) {
-				t.Errorf("%s: the AWS default reads as IsFullAccess=%v AllowsAnything=%v", file, IsFullAccess(d), AllowsAnything(d))
+			if !IsFullAccess(d) || !RemainingAllow(d, "aws").Allows {
+				t.Errorf("%s: the AWS default reads as IsFullAccess=%v RemainingAllow=%v", file, IsFullAccess(d), RemainingAllow(d, "aws"))
 			}
 			r, err := MergeALRepoDenies(text, "aws", "us-east-1")
 			if err != nil {
@@ -139,7 +139,6 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		IsFullAccess(d)
-		AllowsAnything(d)
 		RestrictsToVPC(d, "vpc-111bbb22", []string{"vpce-1a2b3c4d"})
 		RepoAccess(d, "aws", "us-east-1")
 		r, err := MergeALRepoDenies(text, "aws", "us-east-1")
@@ -234,7 +233,7 @@ func FuzzMerge(f *testing.F) {
 				if n := len(assemble(before, added)); len(resources) == 0 || n <= MaxPolicyLength {
 					t.Fatalf("refused for size at %d characters: %s", n, r.Refused)
 				}
-			case !AllowsAnything(before):
+			case !RemainingAllow(before, partition).Allows && !RemainingAllow(before, partition).Undecided:
 			default:
 				t.Fatalf("refused without reason: %s", r.Refused)
 			}
@@ -248,7 +247,7 @@ func FuzzMerge(f *testing.F) {
 		probes := []string{modelARN, "arn:aws:s3:::b/k", "arn:" + partition + ":s3:::packages." + region + ".amazonaws.com",
 			"arn:aws:s3:::packages.eu-west-1.amazonaws.com/x", "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/core/x"}
 		for _, tg := range targets {
-			probes = append(probes, tg.Samples...)
+			probes = append(probes, tg.ObjectPrefix+"core/x", tg.ObjectPrefix+"2/core/latest/x86_64/mirror.list", tg.ObjectPrefix+"k")
 		}
 		for _, action := range []string{"s3:GetObject", "S3:getObject", "s3:PutObject", "s3:ListBucket", "ec2:DescribeVpcs"} {
 			for _, res := range probes {
@@ -263,6 +262,90 @@ func FuzzMerge(f *testing.F) {
 				}
 				if (!covered || !strings.EqualFold(action, "s3:GetObject")) && (a.Decision != b.Decision || a.Statement != b.Statement) {
 					t.Fatalf("the merge changed %v outside the repositories: %s → %s", req, b, a)
+				}
+			}
+		}
+	})
+}
+
+// rank orders decisions from most denied to most allowed.
+func rank(d Decision) int {
+	switch d {
+	case ExplicitDeny:
+		return 0
+	case ImplicitDeny:
+		return 1
+	}
+	return 2
+}
+
+// fuzzKeys are object keys that meet the generator's patterns from every
+// side (paths, suffixes, single characters, the letter e).
+var fuzzKeys = []string{"k", "e", "x86_64/a.rpm", "core/mirrors/latest/x86_64/mirror.list", "2018.03/main/x", "2/core/latest/x86_64/mirror.list",
+	"repodata/primary.xml.gz", "a/repodata/b", "ab", "a", "core/x", "${aws:username}", "*", "?"}
+
+// FuzzExact: the exact verdicts agree with Evaluate on concrete requests.
+// For every Amazon Linux repository bucket, RepoAccess decides s3:GetObject
+// on all its objects at once; whatever object ARN of the bucket is asked,
+// Evaluate never allows what RepoAccess calls denied, always denies
+// explicitly what it calls explicitly denied, and allows the sample it
+// gives for an open one. RemainingAllow's example request is allowed, and
+// when it finds none, no S3 request is allowed.
+func FuzzExact(f *testing.F) {
+	f.Add([]byte{}, "k", byte(0))
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, "core/x", byte(1))
+	f.Add([]byte("the quick brown fox jumps over the lazy dog"), "x86_64/a.rpm", byte(3))
+	f.Add([]byte{2, 0, 4, 9, 0, 0, 0, 0, 0, 5, 0, 6, 1, 0, 0, 0, 3, 9}, "e", byte(2))
+	f.Fuzz(func(t *testing.T, data []byte, key string, regionIdx byte) {
+		pr := fuzzRegions[int(regionIdx)%len(fuzzRegions)]
+		partition, region := pr[0], pr[1]
+		text := genPolicy(data)
+		d, err := Parse(text)
+		if err != nil {
+			t.Fatalf("the generator made an invalid policy: %v\n%s", err, text)
+		}
+		keys := append([]string{key}, fuzzKeys...)
+		if key == "" {
+			keys = keys[1:] // an S3 key has at least one character
+		}
+		for _, s := range RepoAccess(d, partition, region) {
+			if s.Decision != Allowed && s.Undecided {
+				t.Fatalf("%s: undecided but %s", s.Target.Name, s.Decision)
+			}
+			switch {
+			case s.Decision == Allowed && !s.Undecided:
+				if ev := Evaluate(d, Request{"s3:GetObject", s.Sample}); ev.Decision != Allowed || !strings.HasPrefix(s.Sample, s.Target.ObjectPrefix) || len(s.Sample) == len(s.Target.ObjectPrefix) {
+					t.Fatalf("%s: open sample %q evaluates to %s\n%s", s.Target.Name, s.Sample, ev, text)
+				}
+			case s.Decision == ImplicitDeny:
+				if ev := Evaluate(d, Request{"s3:GetObject", s.Sample}); s.Sample != "" && ev.Decision != ImplicitDeny {
+					t.Fatalf("%s: implicit sample %q evaluates to %s\n%s", s.Target.Name, s.Sample, ev, text)
+				}
+			}
+			for _, k := range keys {
+				ev := Evaluate(d, Request{"s3:GetObject", s.Target.ObjectPrefix + k})
+				switch {
+				case s.Decision == ExplicitDeny && ev.Decision != ExplicitDeny,
+					s.Decision == ImplicitDeny && ev.Decision == Allowed:
+					t.Fatalf("%s is %s, yet %s%s evaluates to %s\n%s", s.Target.Name, s.Decision, s.Target.ObjectPrefix, k, ev, text)
+				}
+			}
+		}
+		r := RemainingAllow(d, partition)
+		if r.Allows {
+			if ev := Evaluate(d, r.Example); ev.Decision != Allowed {
+				t.Fatalf("example %+v of %s evaluates to %s\n%s", r.Example, r.Label, ev, text)
+			}
+		} else if !r.Undecided {
+			for _, action := range []string{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "S3:getobject", "s3:" + key} {
+				for _, res := range []string{"arn:" + partition + ":s3:::b", "arn:" + partition + ":s3:::b/" + key, "arn:" + partition + ":s3:::model-artifacts-111122223333/model.tar.gz",
+					"arn:" + partition + ":s3:::packages." + region + ".amazonaws.com/x", "arn:" + partition + ":s3:::" + key} {
+					if len(res) == len("arn:"+partition+":s3:::") || action == "s3:" {
+						continue
+					}
+					if ev := Evaluate(d, Request{action, res}); ev.Decision == Allowed {
+						t.Fatalf("nothing is said to remain, yet %s on %s is %s\n%s", action, res, ev, text)
+					}
 				}
 			}
 		}

@@ -47,6 +47,9 @@ var (
 		"arn:aws:s3:::model-artifacts-111122223333", "arn:aws:s3:::model-artifacts-111122223333/*",
 		"arn:aws:s3:::${aws:username}/*", "arn:aws:s3:::${aws:username}*", "arn:aws-cn:s3:::*", "arn:aws-cn:s3:::amazonlinux-2-repos-cn-north-1/*",
 		"arn:aws:s3:::a*b?c/*",
+		// Key patterns: the shapes that fooled sample keys.
+		"arn:aws:s3:::*/repodata/*", "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*e*", "arn:aws:s3:::packages.us-east-1.amazonaws.com/?",
+		"arn:aws:s3:::packages.us-east-1.amazonaws.com/??*", "arn:aws:s3:::*/*.rpm", "arn:aws:s3:::amazonlinux-2-repos-*/2/*", "arn:aws:s3:::b", "arn:aws:s3:::b/*",
 	}
 	genPrincipals = []string{
 		`"*"`, `{"AWS":"*"}`, `{"AWS":["*"]}`, `{"AWS":["arn:aws:iam::111122223333:role/r","*"]}`,

@@ -57,10 +57,10 @@ type MergeResult struct {
 //   - nothing to add: Changed is false and Policy is the original text.
 //     Since the result denies every target explicitly, merging it again
 //     adds nothing: merge(merge(p)) == merge(p), byte for byte;
-//   - refused (Refused set, no change): a policy without any remaining
-//     Allow (deny-only, or a Deny of everything) — there the denies change
-//     nothing and the real problem is elsewhere; and a result over
-//     MaxPolicyLength.
+//   - refused (Refused set, no change): a policy that lets no S3 request
+//     through (deny-only, or whose unconditional Denies take back every
+//     Allow; see RemainingAllow) — there the denies change nothing and the
+//     real problem is elsewhere; and a result over MaxPolicyLength.
 //
 // The top level is written compactly as {"Version":..,"Id":..,"Statement":[..]}.
 // The result is parsed back and checked (statements kept, every target
@@ -96,8 +96,8 @@ func merge(original, partition, region string) (MergeResult, error) {
 	if err != nil {
 		return unchanged, fmt.Errorf("merge Amazon Linux repository denies: %w", err)
 	}
-	if ok, why := allowsAnything(doc); !ok {
-		unchanged.Refused = why + ": nothing can be read through this endpoint, so adding denies would change nothing; " +
+	if r := RemainingAllow(doc, partition); !r.Allows && !r.Undecided {
+		unchanged.Refused = r.Why + ": nothing can be read through this endpoint, so adding denies would change nothing; " +
 			"the policy itself must be fixed by hand"
 		return unchanged, nil
 	}

@@ -61,6 +61,8 @@ func scoped(snap *inventory.Snapshot, step Step, v *inventory.VPC, endpointID st
 		Subnets:        snap.Subnets,
 		SecurityGroups: snap.SecurityGroups,
 		S3PrefixList:   snap.S3PrefixList,
+		S3CIDRs:        snap.S3CIDRs,
+		SubnetACLs:     snap.SubnetACLs,
 		Roles:          snap.Roles,
 		Buckets:        snap.Buckets,
 		Trigger:        &inventory.EndpointRef{VPCID: v.ID},

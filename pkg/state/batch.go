@@ -2,7 +2,9 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -19,15 +21,18 @@ type Entry struct {
 // batchSize is BatchWriteItem's limit of requests per call.
 const batchSize = 25
 
+// batchConcurrency bounds the BatchWriteItem calls in flight.
+const batchConcurrency = 8
+
 // unprocessedRetries bounds the calls spent on the items DynamoDB returns
 // unprocessed (it does so under throttling), with a growing pause between.
 const unprocessedRetries = 8
 
 // WriteBatch puts and deletes many items, unconditionally, 25 a call
-// (BatchWriteItem). A key named twice is written once: the last put wins,
-// and a put and a delete of the same key keep the put. Items DynamoDB
-// leaves unprocessed are sent again. The batch is not atomic: on error,
-// some items may have been written.
+// (BatchWriteItem, at most 8 calls at once). A key named twice is written
+// once: the last put wins, and a put and a delete of the same key keep the
+// put. Items DynamoDB leaves unprocessed are sent again. The batch is not
+// atomic: on error, some items may have been written.
 func (s *Store) WriteBatch(ctx context.Context, puts []Entry, deletes []Key) error {
 	var reqs []types.WriteRequest
 	at := map[Key]int{}
@@ -60,14 +65,23 @@ func (s *Store) WriteBatch(ctx context.Context, puts []Entry, deletes []Key) err
 		}
 		add(e.Key, types.WriteRequest{PutRequest: &types.PutRequest{Item: attrs}}, true)
 	}
+	var chunks [][]types.WriteRequest
 	for len(reqs) > 0 {
 		n := min(batchSize, len(reqs))
-		if err := s.writeChunk(ctx, reqs[:n]); err != nil {
-			return err
-		}
-		reqs = reqs[n:]
+		chunks, reqs = append(chunks, reqs[:n]), reqs[n:]
 	}
-	return nil
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, batchConcurrency)
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.writeChunk(ctx, c)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func (s *Store) writeChunk(ctx context.Context, reqs []types.WriteRequest) error {

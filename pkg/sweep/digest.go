@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -23,15 +24,22 @@ type Summary struct {
 	Coverage  Coverage       `json:"coverage"`
 	Endpoints EndpointCounts `json:"endpoints"`
 	// VPCs is how many VPCs hold a model evaluated by this run.
-	VPCs      int                         `json:"vpcs"`
-	Findings  FindingCounts               `json:"findings"`
+	VPCs     int           `json:"vpcs"`
+	Findings FindingCounts `json:"findings"`
+	// Exempt are the checks a live exemption covers, per VPC.
+	Exempt    []ExemptFinding             `json:"exempt"`
 	Offenders []Offender                  `json:"top_offenders"`
 	Changes   *Changes                    `json:"changes,omitempty"` // nil when no state is kept
 	Actions   map[report.ActionStatus]int `json:"actions"`
 	API       CallStats                   `json:"api_calls"`
 	State     string                      `json:"state"` // where the state is kept, or why it is not
-	Notes     []string                    `json:"notes,omitempty"`
-	Delivery  Delivery                    `json:"delivery"`
+	// Placement is what the placement index saved and what the run changed
+	// in it; empty without an index (VPCGUARD_STATE_TABLE unset).
+	Placement string   `json:"placement,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+	Delivery  Delivery `json:"delivery"`
+	// Health is vpcguard's self-check (pkg/health); nil when it did not run.
+	Health *health.Report `json:"health,omitempty"`
 
 	// Digest is the SNS message rendered from the summary.
 	Digest Digest `json:"-"`
@@ -138,6 +146,9 @@ type Delivery struct {
 	Digest string `json:"digest"`
 	Events string `json:"events"`
 	State  string `json:"state"`
+	// SecurityHub is what the reconciliation with Security Hub did.
+	SecurityHub string `json:"security_hub,omitempty"`
+	Health      string `json:"health,omitempty"` // the "vpcguard Health" event
 }
 
 // Digest is the SNS message of a sweep.
@@ -309,14 +320,14 @@ func Render(sum *Summary) Digest {
 
 func subject(sum *Summary) string {
 	sev := "OK"
-	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
-		if sum.Findings.BySeverity[s] > 0 {
-			sev = strings.ToUpper(string(s))
-			break
-		}
+	if s := sum.severity(); s != "" && s != report.SeverityInfo {
+		sev = strings.ToUpper(string(s))
 	}
 	where := strings.TrimSpace(sum.Sweep.Account + " " + sum.Sweep.Region)
 	s := fmt.Sprintf("[vpcguard] %s sweep %s: %s", sev, where, plural(sum.Findings.Total, "finding", "findings"))
+	if h := sum.healthSubject(); h != "" {
+		s = fmt.Sprintf("[vpcguard] %s sweep %s: %s; %s", sev, where, h, plural(sum.Findings.Total, "finding", "findings"))
+	}
 	if sum.Findings.Total > 0 {
 		s += fmt.Sprintf(" in %d of %s", sum.Findings.VPCs, plural(sum.VPCs, "VPC", "VPCs"))
 	}
@@ -329,6 +340,16 @@ func subject(sum *Summary) string {
 func body(sum *Summary) string {
 	var w lines
 	c := sum.Coverage
+	// A failing health item goes first: the rest may read as "compliant"
+	// only because vpcguard hears nothing.
+	if !sum.healthOK() {
+		w.add("%s", sum.Health.Headline())
+		w.add("")
+		for _, l := range sum.healthLines() {
+			w.add("%s", l)
+		}
+		w.add("")
+	}
 	w.add("vpcguard sweep of account %s in %s (%s mode)", or(sum.Sweep.Account, "unknown"), or(sum.Sweep.Region, "unknown"), sum.Mode)
 	w.add("Run %s started %s and took %s.", sum.Sweep.ID, sum.Started.Format(time.RFC3339), seconds(sum.Elapsed))
 	w.add("")
@@ -376,6 +397,8 @@ func body(sum *Summary) string {
 		w.add("  (FAIL and UNKNOWN count VPCs; info checks inform and are not counted above)")
 	}
 	w.add("")
+
+	exemptSection(&w, sum)
 
 	if len(sum.Offenders) > 0 {
 		w.add("TOP OFFENDERS")
@@ -439,6 +462,16 @@ func body(sum *Summary) string {
 	})
 	for _, op := range ops[:min(8, len(ops))] {
 		w.add("  %-40s %8s", op, commas(api.ByOperation[op]))
+	}
+	if sum.Placement != "" {
+		w.add("")
+		w.add("PLACEMENT INDEX: %s.", sum.Placement)
+	}
+	if sum.healthOK() {
+		w.add("")
+		for _, l := range sum.healthLines() {
+			w.add("%s", l)
+		}
 	}
 	if len(sum.Notes) > 0 {
 		w.add("")

@@ -10,12 +10,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/health"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -25,6 +28,8 @@ const (
 	exitOK      = 0
 	exitRun     = 1 // the sweep ran but an output could not be delivered
 	exitStartup = 2 // bad configuration or arguments
+	// exitUnhealthy: -health found an item failing or unverified.
+	exitUnhealthy = 3
 )
 
 // Env is what a sweep is built from: the environment and where its logs go.
@@ -79,17 +84,35 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if _, isFile := store.(FileStore); isFile && !env.Local {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
+	rem := remediate.New(clients.EC2, cfg, log)
+	ledgerStore, where, err := app.OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+	if ledgerStore != nil {
+		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
+		log.Debug("ledger", "where", where)
+	}
 	s := &Sweeper{
 		Gatherer:   clients.Gatherer(),
 		Config:     cfg,
 		Options:    opts,
 		Store:      store,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
+		Index:      clients.Index(cfg.StateTable),
 		Calls:      calls,
 		Log:        log,
+		Health: &health.Checker{
+			Readers: health.ReadersFrom(clients.Config, clients.Events, clients.SNS),
+			Targets: health.Targets{Region: clients.Region, Partition: clients.Partition, TopicARN: cfg.TopicARN, Health: cfg.Health},
+		},
 	}
 	if !env.Local || env.Publish {
 		s.SNS, s.Events = clients.SNS, clients.Events
+		if cfg.SecurityHub {
+			s.SecurityHub = app.SecurityHubPublisher(clients, log)
+		}
 	}
 	return s, nil
 }
@@ -118,10 +141,12 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	publish := fs.Bool("publish", false, "also publish the digest to VPCGUARD_TOPIC_ARN and the events to VPCGUARD_EVENT_BUS")
 	jsonOnly := fs.Bool("json", false, "print only the JSON summary")
 	results := fs.Bool("results", false, "add the per-VPC results (every resource by name) to the JSON")
+	healthOnly := fs.Bool("health", false, "run only the health self-check (read-only) and print it; exit "+fmt.Sprint(exitUnhealthy)+" when an item fails or cannot be verified")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sweep [-state LOCATION] [-timeout DURATION] [-publish] [-json] [-results]\n"+
+		fmt.Fprintf(stderr, "usage: sweep [-state LOCATION] [-timeout DURATION] [-publish] [-json] [-results] | sweep -health [-json]\n"+
 			"Sweeps every SageMaker model of the account the SDK's default configuration points at, read-only,\n"+
-			"and prints the digest and a JSON summary. Under the Lambda runtime it serves scheduled events.\n")
+			"and prints the digest and a JSON summary. Under the Lambda runtime it serves scheduled events.\n"+
+			"-health checks only whether vpcguard is seeing events: trail, rules, topic, dead-letter queue, functions.\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +171,9 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	if inLambda {
 		lambda.StartWithOptions(s.Handle, lambda.WithContext(ctx))
 		return exitOK
+	}
+	if *healthOnly {
+		return runHealth(ctx, s.Health, *timeout, *jsonOnly, stdout, stderr)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -175,6 +203,30 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	if runErr != nil {
 		fmt.Fprintf(stderr, "sweep: %v\n", runErr)
 		return exitRun
+	}
+	return exitOK
+}
+
+// runHealth is `sweep -health`: the self-check alone, printed as text and
+// JSON (or JSON only).
+func runHealth(ctx context.Context, h HealthChecker, timeout time.Duration, jsonOnly bool, stdout, stderr io.Writer) int {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	r := h.Check(ctx)
+	if !jsonOnly {
+		fmt.Fprint(stdout, r.String())
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		fmt.Fprintf(stderr, "sweep: write health: %v\n", err)
+		return exitRun
+	}
+	if r.Status != report.StatusPass {
+		return exitUnhealthy
 	}
 	return exitOK
 }

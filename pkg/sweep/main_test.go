@@ -35,8 +35,10 @@ func TestMainLocal(t *testing.T) {
 	}
 	out := stdout.String()
 	subject, rest, _ := strings.Cut(out, "\n")
-	if !strings.HasPrefix(subject, "Subject: [vpcguard] HIGH sweep 111122223333 us-east-1: ") {
-		t.Errorf("first line %q", subject)
+	// The generated account has no trail: the health check leads.
+	if !strings.HasPrefix(subject, "Subject: [vpcguard] CRITICAL sweep 111122223333 us-east-1: NOT SEEING EVENTS; ") ||
+		!strings.HasPrefix(strings.TrimSpace(rest), "VPCGUARD IS NOT SEEING EVENTS (trail-logging failing)") {
+		t.Errorf("first lines %q\n%s", subject, rest[:min(len(rest), 300)])
 	}
 	i := strings.Index(rest, "\n{")
 	if i < 0 {

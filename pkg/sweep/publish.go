@@ -60,11 +60,8 @@ func digestAttributes(sum *Summary) map[string]snstypes.MessageAttributeValue {
 		return snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(clipASCII(or(v, "unknown"), 256))}
 	}
 	severity := "none"
-	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
-		if sum.Findings.BySeverity[s] > 0 {
-			severity = string(s)
-			break
-		}
+	if s := sum.severity(); s != "" && s != report.SeverityInfo {
+		severity = string(s) // raised by a failing health item
 	}
 	ids := []string{}
 	for _, c := range sum.Findings.ByCheck {

@@ -33,8 +33,10 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/notify"
+	"github.com/vpcguard/vpcguard/pkg/placement"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -75,6 +77,15 @@ type Sweeper struct {
 	// events to Config.EventBus; either is skipped when nil or unset.
 	SNS    SNSPublisher
 	Events notify.EventsPutter
+	// SecurityHub, when set, reconciles vpcguard's Security Hub findings
+	// with the run's results (VPCGUARD_SECURITY_HUB=true).
+	SecurityHub Reconciler
+	// Index is the placement index (VPCGUARD_STATE_TABLE): the models it
+	// holds with the creation time ListModels gives are not described
+	// again, and the run brings it up to date. Nil keeps none.
+	Index *placement.Index
+	// Health runs vpcguard's self-check beside the sweep; nil skips it.
+	Health HealthChecker
 	// Calls is the counter the clients report to (LoadOptions); optional.
 	Calls *Calls
 	Log   *slog.Logger
@@ -148,6 +159,18 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	readCtx, cancelRead := b.readContext(ctx)
 	defer cancelRead()
 
+	// The self-check reads beside the sweep (CloudTrail, EventBridge, SNS,
+	// SQS, CloudWatch), read-only.
+	var healthReport *health.Report
+	healthDone := make(chan struct{})
+	go func() {
+		defer close(healthDone)
+		if s.Health != nil {
+			r := s.Health.Check(readCtx)
+			healthReport = &r
+		}
+	}()
+
 	// Models and endpoints, listed together; the endpoints' instance counts
 	// are needed only once the models are described.
 	var usage inventory.EndpointUsage
@@ -156,7 +179,17 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		defer close(usageDone)
 		usage = g.InServiceEndpoints(readCtx)
 	}()
-	names, listErr := g.ListModelNames(readCtx)
+	listStart := time.Now()
+	listed, listErr := g.ListModels(readCtx)
+	names := make([]string, len(listed))
+	for i, m := range listed {
+		names[i] = m.Name
+	}
+	sort.Strings(names)
+	if sum.Sweep.Account == "" && len(listed) > 0 {
+		sum.Sweep.Account = accountOfARN(listed[0].ARN)
+	}
+	idx := s.indexOf(readCtx, sum.Sweep.Account, g.Region, listed, listErr, note)
 	todo := names
 	if listErr != nil {
 		names, todo = nil, nil
@@ -170,7 +203,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	}
 
 	log.DebugContext(ctx, "listed", "models", len(names), "todo", len(todo), "ms", time.Since(t0).Milliseconds())
-	d := s.describe(readCtx, &g, todo, b)
+	d := s.describe(readCtx, &g, todo, idx.cached, b)
 	log.DebugContext(ctx, "described", "models", d.covered, "ms", time.Since(t0).Milliseconds())
 	<-usageDone
 	if usage.Err != nil {
@@ -208,6 +241,10 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		sum.Sweep.Account = accountOf(snap.Models)
 	}
 	snap.Account = sum.Sweep.Account
+	sum.Placement = idx.sync(ctx, t.ID, listStart, listed, listErr, snap, usage)
+	if idx.scope != nil {
+		log.InfoContext(ctx, "placement index", "summary", sum.Placement)
+	}
 
 	// Check each VPC's models on their own, so the results, the events and
 	// the offenders are per VPC; the state is shared.
@@ -223,10 +260,10 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		sub := grp.snapshot(snap, false)
 		res := report.Result{
 			Event: sum.Sweep, Mode: s.Config.Mode, Resource: grp.resource(sum.Sweep.Account),
-			Checks: checks.Run(sub, defs), Actions: []report.Action{},
+			Checks: s.checkGroup(readCtx, &g, grp, sub, defs, note), Actions: []report.Action{},
 		}
 		if s.Remediator != nil && len(res.Failing()) > 0 {
-			actions, err := s.remediate(repairCtx, &g, snap, grp, res.Checks, wholeAccount)
+			actions, err := s.remediate(repairCtx, &g, snap, grp, res.Checks, wholeAccount, sum.Sweep)
 			res.Actions = append(res.Actions, actions...)
 			if err != nil {
 				remediateErrs = append(remediateErrs, err)
@@ -276,6 +313,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 
 	sum.Endpoints = EndpointCounts{InService: usage.Endpoints, Configs: usage.Configs, Autoscaled: usage.Autoscaled}
 	sum.tally(results, groups, s.Options.top())
+	sum.Exempt = exemptFindings(results)
 	sum.Results = results
 	sum.Elapsed = millis(time.Since(t0))
 	sum.API = s.Calls.Stats().since(callsBefore)
@@ -283,9 +321,21 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		"remaining", sum.Coverage.ModelsRemaining, "vpcs", sum.VPCs, "findings", sum.Findings.Total,
 		"api_calls", sum.API.Total, "throttled", sum.API.Throttled, "elapsed_ms", sum.Elapsed)
 
+	<-healthDone
+	if healthReport != nil {
+		healthReport.Account = sum.Sweep.Account
+		sum.Health = healthReport
+	}
+
 	// Deliver: the events, the digest, then the state (a run whose digest
 	// was not delivered is repeated from the same cursor).
 	var errs []error
+	if err := s.reconcileSecurityHub(ctx, results, sum, start, wholeAccount); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.sendHealth(ctx, log, sum); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.sendEvents(ctx, log, results, sum); err != nil {
 		errs = append(errs, err)
 	}
@@ -320,7 +370,7 @@ type described struct {
 // describe reads the models of names in order, with g.Concurrency calls at
 // once, until the names run out or the budget says to stop. A call cut by
 // the context does not count: its model goes back to the next run.
-func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []string, b budget) described {
+func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []string, cached map[string]inventory.Model, b budget) described {
 	type outcome struct {
 		m    inventory.Model
 		err  error
@@ -346,6 +396,10 @@ func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []s
 				i, ok := take()
 				if !ok {
 					return
+				}
+				if m, ok := cached[strings.ToLower(names[i])]; ok {
+					out[i] = outcome{m: m, done: true}
+					continue
 				}
 				m, err := g.DescribeModel(ctx, inventory.ModelRequest{Name: names[i]})
 				if err != nil && ctx.Err() != nil {
@@ -404,7 +458,7 @@ func (s *Sweeper) expectedInstances() int {
 // refuses accordingly. Repairs are applied only by a run that evaluated the
 // whole account: otherwise a model not yet read this pass could be exempt
 // or use the same route tables and endpoint.
-func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *inventory.Snapshot, grp group, results []report.Check, wholeAccount bool) ([]report.Action, error) {
+func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *inventory.Snapshot, grp group, results []report.Check, wholeAccount bool, ev report.Event) ([]report.Action, error) {
 	sub := grp.snapshot(snap, true)
 	opts := remediate.Options{ExemptTag: s.Config.ExemptTag}
 	if len(remediate.Plan(sub, results, opts)) == 0 {
@@ -423,7 +477,13 @@ func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *in
 		}
 		return actions, nil
 	}
-	return s.Remediator.Remediate(ctx, sub, results)
+	rem := s.Remediator
+	if ar, ok := rem.(interface {
+		ForAttempt(remediate.Attempt) *remediate.Remediator
+	}); ok {
+		rem = ar.ForAttempt(remediate.Attempt{Event: ev}) // the ledger names the sweep run
+	}
+	return rem.Remediate(ctx, sub, results)
 }
 
 // readTags reads the tags of sub's models (one ListTags each, bounded); a
@@ -435,6 +495,9 @@ func (s *Sweeper) readTags(ctx context.Context, g *inventory.Gatherer, sub *inve
 	var wg sync.WaitGroup
 	for i := range sub.Models {
 		m := &sub.Models[i]
+		if m.Tags != nil {
+			continue // read already, for the exemptions of a failing check
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -477,6 +540,14 @@ func (s *Sweeper) logger() *slog.Logger {
 		return s.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// accountOfARN reads the account of an ARN (arn:aws:sagemaker:REGION:ACCOUNT:…).
+func accountOfARN(arn string) string {
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
 }
 
 // accountOf reads the account from the first model ARN

@@ -34,6 +34,13 @@ type BenchOptions struct {
 	Timeout       time.Duration // the run's deadline, like Lambda's (0: none)
 	Reserve       time.Duration // default sweep.DefaultReserve
 	Log           *slog.Logger  // the sweep's log (default none)
+	// Index gives the sweep the placement index in a state table of the
+	// account (VPCGUARD_STATE_TABLE), empty at the start.
+	Index bool
+	// Runs is how many sweeps run one after the other on the unchanged
+	// account (default 1); with Index, the later ones describe only what
+	// the index lacks.
+	Runs int
 }
 
 // BenchResult is what the run measured.
@@ -42,6 +49,15 @@ type BenchResult struct {
 	Summary *sweep.Summary
 	Wall    time.Duration // the sweep's Run, start to end
 	Server  awssim.Stats  // the simulated account's counters: the calls it answered
+	// Later are the runs after the first (Runs > 1), in order.
+	Later []RunResult
+}
+
+// RunResult is one later run of the sweep.
+type RunResult struct {
+	Summary *sweep.Summary
+	Wall    time.Duration
+	Server  awssim.Stats
 }
 
 // Bench generates the account, serves it in-process on 127.0.0.1 with the
@@ -49,6 +65,9 @@ type BenchResult struct {
 // production retryer (adaptive mode, real backoff) in report mode.
 func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	sc := Generate(o.Account)
+	if o.Index {
+		sc.DynamoDBTables = append(sc.DynamoDBTables, StateTable())
+	}
 	sc.Faults = map[string]awssim.Fault{}
 	if o.Latency > 0 {
 		sc.Faults["*"] = awssim.Fault{Latency: awssim.Duration(o.Latency)}
@@ -97,6 +116,9 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	if s.Options.Reserve == 0 {
 		s.Options.Reserve = sweep.DefaultReserve
 	}
+	if o.Index {
+		s.Index = clients.Index(StateTableName)
+	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
@@ -131,7 +153,26 @@ func Bench(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	if sum.Coverage.ModelsEvaluated == 0 {
 		return nil, errors.New("no model was evaluated")
 	}
-	return &BenchResult{Options: o, Summary: sum, Wall: wall, Server: sim.Stats()}, nil
+	res := &BenchResult{Options: o, Summary: sum, Wall: wall, Server: sim.Stats()}
+	for range o.Runs - 1 {
+		sim.ResetStats()
+		start := time.Now()
+		sum, err := s.Run(ctx, sweep.Trigger{ID: "bench"})
+		if err != nil {
+			return nil, err
+		}
+		res.Later = append(res.Later, RunResult{Summary: sum, Wall: time.Since(start), Server: sim.Stats()})
+	}
+	return res, nil
+}
+
+// StateTableName is the state table of the generated accounts.
+const StateTableName = "vpcguard-state"
+
+// StateTable is the state table as a scenario defines it (pkg/state's
+// contract: pk/sk strings, TTL on expires).
+func StateTable() awssim.DynamoDBTable {
+	return awssim.DynamoDBTable{Name: StateTableName, PartitionKey: "pk", SortKey: "sk", TTLAttribute: "expires"}
 }
 
 // PerModelOps are the operations whose calls grow with the models;
@@ -161,5 +202,9 @@ func (o BenchOptions) String() string {
 	if o.RatePerSecond > 0 {
 		s += fmt.Sprintf(", DescribeModel limited to %g/s (burst %d)", o.RatePerSecond, o.Burst)
 	}
-	return s + fmt.Sprintf("; concurrency %d", o.Concurrency)
+	s += fmt.Sprintf("; concurrency %d", o.Concurrency)
+	if o.Index {
+		s += "; placement index in a state table"
+	}
+	return s
 }

@@ -10,8 +10,12 @@
 //   - peak RSS of the bootstrap per invocation (VmHWM from /proc);
 //   - the Lambda asset of each function: the linux/arm64 bootstrap built as
 //     the CDK stack builds it, raw and zipped;
+//   - one ModifyVpcEndpoint event on accounts of 100, 1,000 and 10,000
+//     models (-quick: 100 and 1,000), without and with the placement
+//     index, 20 ms on every call (pkg/sweep/sweepsim.EventBench);
 //   - the sweep of 10,000 models in 50 VPCs with 20 ms latency and a rate
-//     limit on DescribeModel (pkg/sweep/sweepsim.Bench, as sweepbench);
+//     limit on DescribeModel, twice on the unchanged account with the
+//     placement index (pkg/sweep/sweepsim.Bench, as sweepbench);
 //   - the organization sweep of 20 accounts × 2 Regions × 500 models with
 //     20 ms latency (pkg/sweep/sweepsim.OrgBench): its AssumeRole calls
 //     and wall time.
@@ -62,6 +66,7 @@ type Results struct {
 	Python      *PythonResult      `json:"python_boto3"`
 	Sweep       *SweepResult       `json:"sweep,omitempty"`
 	OrgSweep    *OrgSweepResult    `json:"organization_sweep,omitempty"`
+	Events      []*EventResult     `json:"modify_vpc_endpoint_event,omitempty"`
 	Errors      []string           `json:"errors,omitempty"`
 	TotalMs     int64              `json:"total_ms"`
 }
@@ -222,7 +227,16 @@ func run(ctx context.Context, o options) (*Results, error) {
 		return nil, ctx.Err()
 	}
 
-	// 4. The sweep, last: it keeps every CPU busy for a minute.
+	// 4. One ModifyVpcEndpoint event per account size, without and with
+	// the placement index.
+	if res.Events, err = runEvents(ctx, o.quick); err != nil {
+		fail("ModifyVpcEndpoint event", err)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	// 5. The sweep, last: it keeps every CPU busy for a minute.
 	so := sweepOptions(o.quick)
 	progress("sweep: %s (about %s)", so, map[bool]string{false: "75 s", true: "15 s"}[o.quick])
 	if res.Sweep, err = runSweep(ctx, so); err != nil {

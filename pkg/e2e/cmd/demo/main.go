@@ -93,7 +93,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: e2e.Guards, Log: prefixed(d.out, "  ")})
+	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep", e2e.UndoFunction), Log: prefixed(d.out, "  ")})
 	if err != nil {
 		return d.fatal(err)
 	}
@@ -118,17 +118,20 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 	d.printf("account  awssim scenario %q: account %s, %s, %s, %s, %s\n",
 		scenario, sc.Account, sc.Region, plural(len(sc.VPCs), "VPC"), plural(len(sc.Models), "model"), plural(len(sc.EndpointConfigs), "endpoint config"))
 	d.printf("sns      goaws topic %s, queue %s subscribed\n", sns.TopicARN, e2e.QueueName)
-	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint and\n", len(evs), rel(root, eventsDir))
-	d.printf("         DeleteVpcEndpoints are first enacted on the account, so it holds the state after the call\n")
+	d.printf("events   %d files in %s, replayed in CloudTrail eventTime order; ModifyVpcEndpoint,\n", len(evs), rel(root, eventsDir))
+	d.printf("         DeleteVpcEndpoints and the drift calls (route tables, routes, DNS, egress, flow logs,\n")
+	d.printf("         endpoint capacities) are first enacted on the account, so it holds the state after the call\n")
 	d.printf("emails   as they arrive in the queue (VPCGUARD_TOPIC_ARN is the topic; VPCGUARD_EVENT_BUS=vpcguard\n")
 	d.printf("         sends the findings to awssim's EventBridge); -emails=false prints the verdicts only\n")
 
 	// Part 1: report mode.
 	d.printf("\n== 1. Every event, report mode (VPCGUARD_MODE=report): nothing is changed\n")
-	sess, err := runner.Start(e2e.SessionConfig{Scenario: sc})
+	sess, err := runner.Start(e2e.SessionConfig{Scenario: sc, Index: true})
 	if err != nil {
 		return d.fatal(err)
 	}
+	d.printf("index    state table %s in awssim (VPCGUARD_STATE_TABLE), built by one sweep before the replay:\n", e2e.StateTable)
+	d.printf("         %s\n", sess.IndexNote)
 	d.report = d.replay(ctx, sess, evs)
 	sess.Close()
 	if ctx.Err() != nil {
@@ -157,7 +160,18 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(ctx.Err())
 	}
 
-	// Part 3: organization mode (org.go).
+	// Part 3: the health self-check (health.go).
+	d.health(ctx, runner, scenario)
+	// Part 4: an exemption, a repair and its undo.
+	d.undoPart(ctx, runner, scenario, evs, tmp)
+	if ctx.Err() != nil {
+		return d.fatal(ctx.Err())
+	}
+
+	// Part 4: Security Hub findings of one event, then their archiving.
+	d.securityHub(ctx, runner, scenario, evs)
+
+	// Part 6: organization mode (org.go).
 	d.organization(ctx, runner)
 	if ctx.Err() != nil {
 		return d.fatal(ctx.Err())
@@ -231,6 +245,9 @@ func (d *demo) outcome(n, total int, o *e2e.Outcome) {
 		return
 	}
 	r := o.Result
+	if r.Placement != "" {
+		d.printf("     placement index: %s\n", r.Placement)
+	}
 	for _, a := range r.Actions {
 		d.action(a, o)
 	}
@@ -274,9 +291,11 @@ func verdict(o *e2e.Outcome) string {
 	if r.Resource != nil {
 		res = r.Resource.Type + " " + r.Resource.ID
 	}
-	var fail, info, unknown []string
+	var fail, info, unknown, exempt []string
 	for _, c := range r.Checks {
 		switch {
+		case c.Status == report.StatusExempt:
+			exempt = append(exempt, c.ID)
 		case c.Status == report.StatusUnknown:
 			unknown = append(unknown, c.ID)
 		case c.Status == report.StatusFail && c.Severity == report.SeverityInfo:
@@ -296,6 +315,9 @@ func verdict(o *e2e.Outcome) string {
 	}
 	if len(info) > 0 {
 		parts = append(parts, "info: "+strings.Join(info, ", "))
+	}
+	if len(exempt) > 0 {
+		parts = append(parts, "EXEMPT "+strings.Join(exempt, ", "))
 	}
 	acts := "no action"
 	if len(r.Actions) > 0 {
@@ -377,7 +399,7 @@ func (d *demo) quote(text string) {
 // summary prints the event × check table and the actions.
 func (d *demo) summary() {
 	cat := checks.Catalogue()
-	d.printf("\n== Summary\n\nReport mode: one row per event, one column per check (F fail, . pass, ? unknown, - not applicable,\nblank not evaluated); the columns are numbered as listed below the table.\n\n")
+	d.printf("\n== Summary\n\nReport mode: one row per event, one column per check (F fail, . pass, ? unknown, - not applicable,\nE exempt, blank not evaluated); the columns are numbered as listed below the table.\n\n")
 	header := fmt.Sprintf("%-3s %-8s %-22s %-26s ", "#", "time", "event", "resource")
 	var nums []string
 	for i := range cat {
@@ -391,7 +413,7 @@ func (d *demo) summary() {
 	for i, c := range cat {
 		d.printf("  %2d %-31s %s\n", i+1, c.ID, c.Severity)
 	}
-	d.printf("\nRemediate mode (fresh account):\n\n")
+	d.printf("\nRemediate mode (fresh accounts: part 2, then part 4's event, before and after its undo):\n\n")
 	for i, o := range d.remediate {
 		d.printf("%s\n", d.row(i+1, o, cat))
 		if ws := e2e.NonNotifyWrites(o.Writes); len(ws) > 0 {
@@ -431,6 +453,8 @@ func (d *demo) row(n int, o *e2e.Outcome, cat []checks.Definition) string {
 				mark = "?"
 			case report.StatusNotApplicable:
 				mark = "-"
+			case report.StatusExempt:
+				mark = "E"
 			}
 			b.WriteString("  " + mark)
 		}
@@ -439,7 +463,7 @@ func (d *demo) row(n int, o *e2e.Outcome, cat []checks.Definition) string {
 			acts = strings.Join(actionWords(o.Result), ", ")
 		}
 	}
-	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, name, clip(res, 26), cells, acts)
+	return fmt.Sprintf("%-3d %-8s %-22s %-26s %s  %s", n, when, clip(name, 22), clip(res, 26), cells, acts)
 }
 
 // coverage prints which checks fired (status fail) and on which event

@@ -37,7 +37,7 @@ func (d *demo) organization(ctx context.Context, runner *e2e.Runner) {
 	for _, a := range o.Accounts {
 		names[a.ID] = a.Name
 	}
-	d.printf("\n== 3. Organization mode: one central vpcguard for every account and Region\n")
+	d.printf("\n== 6. Organization mode: one central vpcguard for every account and Region\n")
 	d.printf("organization %s (awssim, pkg/scenarios/orgs/organization.json): %d accounts; the functions run in\n", o.ID, len(o.Accounts))
 	d.printf("  %s (%s), us-east-1, with VPCGUARD_MEMBER_ROLE=vpcguard-member and VPCGUARD_REGIONS=us-east-1,eu-west-1;\n",
 		sess.Account.Account(), names[sess.Account.Account()])
