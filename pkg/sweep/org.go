@@ -21,6 +21,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/notify"
+	"github.com/vpcguard/vpcguard/pkg/placement"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -66,6 +67,12 @@ type OrgSweeper struct {
 	// Concurrency is accounts at once (default DefaultAccountConcurrency).
 	Concurrency int
 	Now         func() time.Time
+	// Index is the placement index of the state table, one scope per
+	// account and Region; nil keeps none.
+	Index *placement.Index
+	// NewRemediator builds the remediator of one account and Region
+	// (default remediate.New on its EC2 client, without a ledger).
+	NewRemediator func(c *app.Clients, log *slog.Logger) Remediator
 }
 
 // OrgSummary is what one organization sweep found and did.
@@ -255,9 +262,13 @@ func (o *OrgSweeper) sweepTarget(ctx context.Context, log *slog.Logger, t Trigge
 		tlog.ErrorContext(ctx, config.MemberUnreachable, "error", err.Error())
 		return
 	}
+	var rem Remediator = remediate.New(clients.EC2, o.Config, tlog)
+	if o.NewRemediator != nil {
+		rem = o.NewRemediator(clients, tlog)
+	}
 	s := &Sweeper{
 		Gatherer: clients.Gatherer(), Config: o.Config, Options: o.Options,
-		Remediator: remediate.New(clients.EC2, o.Config, tlog), Events: o.Events, Log: tlog, Now: o.Now,
+		Remediator: rem, Events: o.Events, Index: o.Index, Log: tlog, Now: o.Now,
 	}
 	if o.Store != nil {
 		s.Store = o.Store(row.Account, row.Region)

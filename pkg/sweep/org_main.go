@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -52,7 +54,16 @@ func NewOrganization(ctx context.Context, env Env) (*OrgSweeper, error) {
 	accounts := app.NewAccounts(base, home, cfg)
 	o := &OrgSweeper{
 		Clients: accounts, Regions: cfg.Regions, Config: cfg, Options: opts,
-		SNS: single.SNS, Events: single.Events, Calls: calls, Log: single.Log,
+		SNS: single.SNS, Events: single.Events, Calls: calls, Log: single.Log, Index: single.Index,
+	}
+	// Each account's repairs keep the single sweep's ledger, locks and
+	// undo command.
+	if home, ok := single.Remediator.(*remediate.Remediator); ok {
+		o.NewRemediator = func(c *app.Clients, log *slog.Logger) Remediator {
+			r := remediate.New(c.EC2, cfg, log)
+			r.Ledger, r.Locker, r.Undo = home.Ledger, home.Locker, home.Undo
+			return r
+		}
 	}
 	if len(o.Regions) == 0 {
 		o.Regions = []string{home.Region}
