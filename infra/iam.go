@@ -59,70 +59,132 @@ func s3ServiceName(stack awscdk.Stack) *string {
 	return jsii.String(fmt.Sprintf("com.amazonaws.%s.s3", *stack.Region()))
 }
 
+// guardScope is where the guard permissions apply: the account of the
+// stack they are deployed with, in Regions (the stack's own when empty).
+// The function roles and the member role (organization mode) get their
+// guard permissions from the same two builders below, with their scope.
+type guardScope struct {
+	stack   awscdk.Stack
+	regions []*string // Region names, or tokens; empty: the stack's Region
+}
+
+// arns is the resource in every Region of the scope.
+func (g guardScope) arns(service, resource, name string) []*string {
+	if len(g.regions) == 0 {
+		return []*string{regional(g.stack, service, resource, name)}
+	}
+	out := make([]*string, 0, len(g.regions))
+	for _, r := range g.regions {
+		out = append(out, g.stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String(service), Region: r, Resource: jsii.String(resource), ResourceName: jsii.String(name),
+		}))
+	}
+	return out
+}
+
+// s3ServiceNames is the ec2:VpceServiceName condition value: the S3 gateway
+// service of each Region (one string for one Region).
+func (g guardScope) s3ServiceNames() interface{} {
+	if len(g.regions) == 0 {
+		return s3ServiceName(g.stack)
+	}
+	var out []*string
+	for _, r := range g.regions {
+		out = append(out, jsii.String(fmt.Sprintf("com.amazonaws.%s.s3", *r)))
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
+}
+
+// functionScope is the scope of a function role: its account, in the
+// member Regions of organization mode (for the central account's own
+// models there), else the stack's Region.
+func functionScope(stack awscdk.Stack, cfg Settings) guardScope {
+	g := guardScope{stack: stack}
+	if cfg.Organization() {
+		g.regions = *jsii.Strings(cfg.MemberRegions...)
+	}
+	return g
+}
+
+func statement(sid string, actions []string, resources []*string, conditions map[string]interface{}) awsiam.PolicyStatement {
+	p := &awsiam.PolicyStatementProps{
+		Sid:       jsii.String(sid),
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings(actions...),
+		Resources: &resources,
+	}
+	if conditions != nil {
+		p.Conditions = &conditions
+	}
+	return awsiam.NewPolicyStatement(p)
+}
+
 // functionStatements is the whole identity policy of one function role
 // (besides sqs:SendMessage on the dead-letter queue, which the Lambda
-// construct adds for its DeadLetterConfig). Write statements appear only in
-// remediate mode, and only for the allowed actions.
+// construct adds for its DeadLetterConfig): its own plumbing around the
+// guard permissions. Write statements appear only in remediate mode, and
+// only for the allowed actions.
 func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, key awskms.Key, logs awslogs.LogGroup) []awsiam.PolicyStatement {
-	st := func(sid string, actions []string, resources []*string, conditions map[string]interface{}) awsiam.PolicyStatement {
-		p := &awsiam.PolicyStatementProps{
-			Sid:       jsii.String(sid),
-			Effect:    awsiam.Effect_ALLOW,
-			Actions:   jsii.Strings(actions...),
-			Resources: &resources,
-		}
-		if conditions != nil {
-			p.Conditions = &conditions
-		}
-		return awsiam.NewPolicyStatement(p)
-	}
-	star := []*string{jsii.String("*")}
-	vpcEndpoints := regional(stack, "ec2", "vpc-endpoint", "*")
-	routeTables := regional(stack, "ec2", "route-table", "*")
-
+	scope := functionScope(stack, cfg)
 	out := []awsiam.PolicyStatement{
-		st("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			[]*string{logs.LogGroupArn()}, nil),
-		st("DescribeSageMakerResources", sagemakerDescribeActions, []*string{
-			regional(stack, "sagemaker", "model", "*"),
-			regional(stack, "sagemaker", "endpoint-config", "*"),
-			regional(stack, "sagemaker", "endpoint", "*"),
-		}, nil),
-		st("ListSageMakerResources", sagemakerListActions, star, nil),
-		st("DescribeNetwork", ec2DescribeActions, star, nil),
-		st("DescribeScalableTargets", autoscalingDescribeActions, star, nil),
-		st("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
-			[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),
-			})}, nil),
-		st("SimulateExecutionRoles", []string{"iam:SimulatePrincipalPolicy"},
-			[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
-			})}, nil),
-		st("PublishNotifications", []string{"sns:Publish"}, []*string{topic.TopicArn()}, nil),
-		st("EncryptNotifications", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []*string{key.KeyArn()},
-			map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": snsViaService(stack)}}),
-		st("PutFindingEvents", []string{"events:PutEvents"},
-			[]*string{regional(stack, "events", "event-bus", cfg.EventBusName)}, nil),
+		statement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
 	}
-
+	out = append(out, guardReadStatements(scope)...)
+	out = append(out,
+		statement("PublishNotifications", []string{"sns:Publish"}, []*string{topic.TopicArn()}, nil),
+		statement("EncryptNotifications", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []*string{key.KeyArn()},
+			map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": snsViaService(stack)}}),
+		statement("PutFindingEvents", []string{"events:PutEvents"},
+			[]*string{regional(stack, "events", "event-bus", cfg.EventBusName)}, nil),
+	)
 	if cfg.SecurityHub {
 		out = append(out, securityHubStatements(stack)...)
 	}
+	return append(out, guardWriteStatements(scope, cfg)...)
+}
 
+// guardReadStatements are the reads of state gathering (report mode).
+func guardReadStatements(g guardScope) []awsiam.PolicyStatement {
+	star := []*string{jsii.String("*")}
+	var sagemaker []*string
+	for _, resource := range []string{"model", "endpoint-config", "endpoint"} {
+		sagemaker = append(sagemaker, g.arns("sagemaker", resource, "*")...)
+	}
+	return []awsiam.PolicyStatement{
+		statement("DescribeSageMakerResources", sagemakerDescribeActions, sagemaker, nil),
+		statement("ListSageMakerResources", sagemakerListActions, star, nil),
+		statement("DescribeNetwork", ec2DescribeActions, star, nil),
+		statement("DescribeScalableTargets", autoscalingDescribeActions, star, nil),
+		statement("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
+			[]*string{g.stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),
+			})}, nil),
+		statement("SimulateExecutionRoles", []string{"iam:SimulatePrincipalPolicy"},
+			[]*string{g.stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
+			})}, nil),
+	}
+}
+
+// guardWriteStatements are exactly the permissions of the allowed
+// remediation actions in remediate mode; none otherwise.
+func guardWriteStatements(g guardScope, cfg Settings) []awsiam.PolicyStatement {
+	vpcEndpoints := g.arns("ec2", "vpc-endpoint", "*")
+	routeTables := g.arns("ec2", "route-table", "*")
+	var out []awsiam.PolicyStatement
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
 		out = append(out,
 			// ec2:VpceServiceName is a condition key of CreateVpcEndpoint on
 			// the vpc-endpoint resource (Service Authorization Reference).
-			st("CreateS3GatewayEndpoint", []string{"ec2:CreateVpcEndpoint"}, []*string{vpcEndpoints},
-				map[string]interface{}{"StringEquals": map[string]interface{}{"ec2:VpceServiceName": s3ServiceName(stack)}}),
+			statement("CreateS3GatewayEndpoint", []string{"ec2:CreateVpcEndpoint"}, vpcEndpoints,
+				map[string]interface{}{"StringEquals": map[string]interface{}{"ec2:VpceServiceName": g.s3ServiceNames()}}),
 			// The other resources a gateway endpoint's creation authorizes:
 			// the VPC and the route tables it is attached to.
-			st("CreateS3GatewayEndpointIn", []string{"ec2:CreateVpcEndpoint"}, []*string{
-				regional(stack, "ec2", "vpc", "*"),
-				routeTables,
-			}, nil),
-			st("TagNewVpcEndpoints", []string{"ec2:CreateTags"}, []*string{vpcEndpoints},
+			statement("CreateS3GatewayEndpointIn", []string{"ec2:CreateVpcEndpoint"}, append(g.arns("ec2", "vpc", "*"), routeTables...), nil),
+			statement("TagNewVpcEndpoints", []string{"ec2:CreateTags"}, vpcEndpoints,
 				map[string]interface{}{"StringEquals": map[string]interface{}{"ec2:CreateAction": "CreateVpcEndpoint"}}),
 		)
 	}
@@ -133,13 +195,13 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 	// It is scoped to this account and region instead.
 	var modify []*string
 	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
-		modify = append(modify, vpcEndpoints)
+		modify = append(modify, vpcEndpoints...)
 	}
 	if cfg.Allows(actionAssociateRouteTables) {
-		modify = append(modify, routeTables) // AddRouteTableIds
+		modify = append(modify, routeTables...) // AddRouteTableIds
 	}
 	if len(modify) > 0 {
-		out = append(out, st("ModifyVpcEndpoints", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
+		out = append(out, statement("ModifyVpcEndpoints", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
 	}
 	return out
 }

@@ -73,6 +73,11 @@ func NewApp(app awscdk.App, root string) (*VpcGuardStack, error) {
 		Settings:  settings,
 		Functions: functions,
 	})
+	if settings.Organization() {
+		if err := stack.addOrganization(&StackProps{RepoRoot: root, Settings: settings, Functions: functions}); err != nil {
+			return nil, fmt.Errorf("organization mode: %w", err)
+		}
+	}
 	ApplyNag(app)
 	return stack, nil
 }

@@ -42,9 +42,13 @@ func suppress(c constructs.IConstruct, children bool, list ...suppression) {
 
 // IAM5 findings of a function role (its default policy is a child).
 func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
-	list := readSuppressions()
-	if w := remediationSuppression(cfg); w != nil {
-		list = append(list, *w)
+	regions := []string{"<AWS::Region>"}
+	if cfg.Organization() && len(cfg.MemberRegions) > 0 {
+		regions = cfg.MemberRegions
+	}
+	list := guardSuppressions(cfg, regions)
+	if cfg.Organization() {
+		list = append(list, assumeMemberRoleSuppression())
 	}
 	suppress(role, true, list...)
 }
@@ -53,34 +57,48 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 // reverse writes of the allowed repairs (one reason per finding across the
 // template: remediationSuppression describes both).
 func suppressUndoFindings(role awsiam.Role, cfg Settings) {
-	list := readSuppressions()
-	if w := remediationSuppression(cfg); w != nil {
+	suppress(role, true, guardSuppressions(cfg, []string{"<AWS::Region>"})...)
+}
+
+// guardSuppressions are the IAM5 findings of the guard permissions
+// (iam.go) of a role that serves regions (as cdk-nag renders them): the
+// reads, and the writes of remediate mode.
+func guardSuppressions(cfg Settings, regions []string) []suppression {
+	list := readSuppressions(cfg, regions)
+	if w := remediationSuppression(cfg, regions); w != nil {
 		list = append(list, *w)
 	}
-	suppress(role, true, list...)
+	return list
 }
 
 // readSuppressions are the IAM5 findings of the reads every function makes.
-func readSuppressions() []suppression {
+func readSuppressions(cfg Settings, regions []string) []suppression {
+	star := "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
+		"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
+		"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
+		"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max); for the sweep's health " +
+		"self-check, cloudtrail:DescribeTrails and cloudwatch:GetMetricStatistics (the functions' Lambda metrics)."
+	if cfg.Organization() {
+		star += " In organization mode the sweep also lists the accounts of the organization (organizations:ListAccounts, " +
+			"ListAccountsForParent, ListOrganizationalUnitsForParent), whose OUs are known only at deploy."
+	}
+	var sagemaker []string
+	for _, resource := range []string{"model", "endpoint-config", "endpoint"} {
+		for _, r := range regions {
+			sagemaker = append(sagemaker, "Resource::arn:<AWS::Partition>:sagemaker:"+r+":<AWS::AccountId>:"+resource+"/*")
+		}
+	}
 	return []suppression{
 		{
-			id: "AwsSolutions-IAM5",
-			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
-				"allows only \"*\": ec2:Describe* (subnets, route tables, VPC endpoints, VPCs and their attributes, DHCP options, " +
-				"flow logs, security groups, NAT gateways, prefix lists), sagemaker:ListModels/ListEndpoints and " +
-				"application-autoscaling:DescribeScalableTargets (the endpoint variants' autoscaling max); for the sweep's health " +
-				"self-check, cloudtrail:DescribeTrails and cloudwatch:GetMetricStatistics (the functions' Lambda metrics).",
+			id:        "AwsSolutions-IAM5",
+			reason:    star,
 			appliesTo: []string{"Resource::*"},
 		},
 		{
 			id: "AwsSolutions-IAM5",
 			reason: "sagemaker:Describe*/ListTags on the models, endpoint configs and endpoints of this account and region: " +
 				"vpcguard evaluates whichever one a CloudTrail event names, created by anyone at any time, so names are unknown at deploy. Read-only.",
-			appliesTo: []string{
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model/*",
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint-config/*",
-				"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/*",
-			},
+			appliesTo: sagemaker,
 		},
 		{
 			id: "AwsSolutions-IAM5",
@@ -100,7 +118,7 @@ func readSuppressions() []suppression {
 // remediationSuppression covers the write statements of remediate mode, or
 // is nil in report mode. One entry per finding: the resources overlap between
 // the actions, and a finding gets one reason.
-func remediationSuppression(cfg Settings) *suppression {
+func remediationSuppression(cfg Settings, regions []string) *suppression {
 	var ids, what []string
 	resources := map[string]bool{}
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
@@ -136,8 +154,10 @@ func remediationSuppression(cfg Settings) *suppression {
 	what = append(what, "to the undo function only, the reverse: "+undo)
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
-		if resources[r] {
-			appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:"+r+"/*")
+		for _, region := range regions {
+			if resources[r] {
+				appliesTo = append(appliesTo, "Resource::arn:<AWS::Partition>:ec2:"+region+":<AWS::AccountId>:"+r+"/*")
+			}
 		}
 	}
 	return &suppression{

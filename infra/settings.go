@@ -36,7 +36,12 @@ type Settings struct {
 	LogLevel          string   // Lambda application log level
 	SweepSchedule     string   // EventBridge schedule expression of the sweep function
 	NotifyCompliant   bool     // VPCGUARD_NOTIFY_COMPLIANT
-	SecurityHub       bool     // VPCGUARD_SECURITY_HUB, and the Security Hub permissions
+	// Organization mode (orgsettings.go).
+	OrganizationID            string   // o-…; empty: single-account mode
+	MemberRegions             []string // the Regions served; empty: the stack's Region
+	MemberOrganizationalUnits []string // OUs (or the root) the StackSets target; empty: asked at deploy (parameter)
+	StackSetCallAs            string   // DELEGATED_ADMIN or SELF
+	SecurityHub               bool     // VPCGUARD_SECURITY_HUB, and the Security Hub permissions
 }
 
 // Defaults for context keys that are not set.
@@ -53,6 +58,7 @@ const (
 var contextKeys = []string{
 	"mode", "remediations", "notificationEmail", "expectedInstances", "exemptTag",
 	"existingTrail", "eventBusName", "logLevel", "sweepSchedule", "notifyCompliant",
+	"organizationId", "memberRegions", "memberOrganizationalUnits", "stackSetCallAs",
 	"securityHub",
 }
 
@@ -178,6 +184,7 @@ func parseSettings(get func(string) (string, bool)) (Settings, error) {
 		}
 	}
 	parseBool("notifyCompliant", &s.NotifyCompliant)
+	parseOrganization(get, &s, bad)
 	parseBool("securityHub", &s.SecurityHub)
 
 	if err := errors.Join(errs...); err != nil {

@@ -53,6 +53,8 @@ type VpcGuardStack struct {
 	Roles     map[string]awsiam.Role
 	// StateBucket holds the sweep's cursor; nil when no function keeps state.
 	StateBucket awss3.Bucket
+	// Organization is what organization mode adds (org.go); nil otherwise.
+	Organization *Organization
 	// StateTable is the state table (VPCGUARD_STATE_TABLE): the placement
 	// index; nil when no function uses it.
 	StateTable awsdynamodb.Table
@@ -248,7 +250,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	}
 	env := functionEnv(cfg, s.Topic)
 	if spec.KeepsState {
-		for _, st := range stateStatements(s.StateBucket, sweepStateKey) {
+		for _, st := range stateStatements(s.StateBucket, sweepStateObjects(cfg)) {
 			role.AddToPrincipalPolicy(st)
 		}
 		(*env)["VPCGUARD_SWEEP_STATE"] = jsii.String("s3://" + *s.StateBucket.BucketName() + "/" + sweepStateKey)

@@ -75,20 +75,38 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	clients, err := NewClients(ctx)
+	awsCfg, err := LoadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g := clients.Gatherer()
-	// Tags decide exemptions, in the plan of report mode too; the extra
-	// call per model runs beside DescribeModel.
-	g.ModelTags = true
-	rem := remediate.New(clients.EC2, cfg, log)
+	clients, err := ClientsFrom(awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	store, where, err := OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	// The gatherer and remediator of one account and Region: the
+	// function's own, or (organization mode) an event's.
+	target := func(c *Clients) guard.Target {
+		g := c.Gatherer()
+		// Tags decide exemptions, in the plan of report mode too; the extra
+		// call per model runs beside DescribeModel.
+		g.ModelTags = true
+		rem := remediate.New(c.EC2, cfg, log)
+		rem.Undo = UndoCommand(cfg, clients.Region)
+		if store != nil {
+			rem.Ledger, rem.Locker = store, store
+		}
+		return guard.Target{Gatherer: g, Remediator: rem}
+	}
+	home := target(clients)
 	h := &guard.Handler{
 		Config:     cfg,
-		Gatherer:   g,
+		Gatherer:   home.Gatherer,
 		Kinds:      kinds,
-		Remediator: rem,
+		Remediator: home.Remediator,
 		Notifier: &notify.Notifier{
 			SNS: clients.SNS, Events: clients.Events,
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
@@ -97,17 +115,17 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Index: clients.Index(cfg.StateTable),
 		Log:   log,
 	}
-	store, where, err := OpenLedger(cfg, clients)
-	if err != nil {
-		return nil, err
-	}
-	rem.Undo = UndoCommand(cfg, clients.Region)
 	if store != nil {
-		rem.Ledger, rem.Locker, h.Progress = store, store, store
+		h.Progress = store
 		log.Debug("ledger", "where", where)
 	}
 	if cfg.SecurityHub {
 		h.SecurityHub = SecurityHubPublisher(clients, log)
+	}
+	// Organization mode or several Regions: each event is read in its own
+	// account and Region; notifications still leave from here.
+	if cfg.MultiTarget() {
+		h.Targets = guardTargets{accounts: NewAccounts(awsCfg, clients, cfg), newTarget: target}
 	}
 	return h, nil
 }

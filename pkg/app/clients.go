@@ -54,8 +54,18 @@ type Clients struct {
 // AWS_CA_BUNDLE that cannot be used stops it with an error naming the
 // variable.
 func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (*Clients, error) {
+	cfg, err := LoadConfig(ctx, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	return ClientsFrom(cfg)
+}
+
+// LoadConfig is the default AWS configuration with the standard retryer
+// and vpcguard's transport (pkg/awshttp), then optFns.
+func LoadConfig(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
 	if err := awshttp.CheckCABundle(os.Getenv); err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewStandard() }),
@@ -64,9 +74,9 @@ func NewClients(ctx context.Context, optFns ...func(*awsconfig.LoadOptions) erro
 	opts = append(opts, optFns...)
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return ClientsFrom(cfg)
+	return cfg, nil
 }
 
 // ClientsFrom builds the clients from an aws.Config.

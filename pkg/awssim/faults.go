@@ -234,6 +234,8 @@ func throttleError(service string) *apiError {
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
+	case "organizations":
+		return &apiError{Status: 400, Code: "TooManyRequestsException", Message: "AWS Organizations can't complete your request because it has received too many requests in a short period of time.", throttle: true}
 	case "securityhub":
 		return &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Too Many Requests", throttle: true}
 	case "dynamodb":
@@ -252,7 +254,7 @@ func (s *Server) accessDenied(c *call) *apiError {
 	switch c.svc.name {
 	case "ec2":
 		return &apiError{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + msg}
-	case "sagemaker", "events", "application-autoscaling", "dynamodb", "cloudtrail":
+	case "sagemaker", "events", "application-autoscaling", "organizations", "dynamodb", "cloudtrail":
 		return &apiError{Status: 400, Code: "AccessDeniedException", Message: msg}
 	case "s3":
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
@@ -270,6 +272,8 @@ func internalError(service string) *apiError {
 		return &apiError{Status: 500, Code: "InternalFailure", Message: "An internal error has occurred."}
 	case "application-autoscaling":
 		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
+	case "organizations":
+		return &apiError{Status: 500, Code: "ServiceException", Message: "AWS Organizations can't complete your request because of an internal service error."}
 	case "securityhub":
 		return &apiError{Status: 500, Code: "InternalException", Message: "Internal service error"}
 	case "dynamodb":

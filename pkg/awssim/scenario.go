@@ -350,6 +350,12 @@ type Role struct {
 	Path  string   `json:"path,omitempty"` // default /
 	Allow []string `json:"allow,omitempty"`
 	Deny  []string `json:"deny,omitempty"`
+	// TrustPolicy decides who may assume the role through an Org's STS
+	// AssumeRole (see trust.go for the subset evaluated); empty: nobody.
+	TrustPolicy Policy `json:"trustPolicy,omitempty"`
+	// MaxSessionDuration bounds AssumeRole's DurationSeconds (seconds,
+	// 3600 to 43200; default 3600, as IAM's).
+	MaxSessionDuration int `json:"maxSessionDuration,omitempty"`
 }
 
 // Bucket is an S3 bucket. An empty Policy means the bucket has none

@@ -106,7 +106,8 @@ type endpointState struct {
 
 type roleState struct {
 	Role
-	arn string
+	arn   string
+	trust *trustPolicy // nil: nobody may assume it
 }
 
 type idemEntry struct {
@@ -888,7 +889,11 @@ func (st *state) buildOthers(sc *Scenario, v *validation) {
 			v.add("role %q is defined twice", r.Name)
 			continue
 		}
-		st.roles[key] = &roleState{Role: *r, arn: fmt.Sprintf("arn:%s:iam::%s:role%s%s", st.partition, st.account, r.Path, r.Name)}
+		rs := &roleState{Role: *r, arn: fmt.Sprintf("arn:%s:iam::%s:role%s%s", st.partition, st.account, r.Path, r.Name)}
+		if err := rs.parseTrust(); err != nil {
+			v.add("role %s: %v", r.Name, err)
+		}
+		st.roles[key] = rs
 	}
 	for i := range sc.Buckets {
 		b := &sc.Buckets[i]

@@ -24,8 +24,14 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
-	SecurityHub       bool        // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
-	StateTable        string      // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
+	// Organization mode (org.go).
+	MemberRole string   // VPCGUARD_MEMBER_ROLE: role assumed in member accounts; empty: single-account mode
+	Regions    []string // VPCGUARD_REGIONS: the Regions served; empty: the function's own
+	Accounts   []string // VPCGUARD_ACCOUNTS: the sweep's accounts when Organizations cannot be read
+	// VPCGUARD_ORGANIZATIONAL_UNITS: the OUs (or root) the sweep covers; empty: the whole organization
+	OrganizationalUnits []string
+	SecurityHub         bool   // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
+	StateTable          string // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
 	// Health names what the health self-check looks at (VPCGUARD_RULES,
 	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
 	Health       Health
@@ -138,6 +144,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			cfg.RoleARNs = append(cfg.RoleARNs, arn)
 		}
 	}
+	parseOrganization(getenv, &cfg, bad)
 	cfg.Health = healthFromEnv(getenv, bad)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
@@ -150,9 +157,10 @@ func (c Config) Allows(id string) bool {
 	return c.Mode == report.ModeRemediate && slices.Contains(c.Remediations, id)
 }
 
-// OwnRole reports whether arn is one of vpcguard's own roles.
+// OwnRole reports whether arn is one of vpcguard's own roles, or, in
+// organization mode, its member role or one of that role's sessions.
 func (c Config) OwnRole(arn string) bool {
-	return arn != "" && slices.Contains(c.RoleARNs, arn)
+	return arn != "" && (slices.Contains(c.RoleARNs, arn) || c.isMemberSession(arn))
 }
 
 // lookup returns the trimmed value and whether the variable was set at all

@@ -30,6 +30,12 @@ type SessionConfig struct {
 	Scenario *awssim.Scenario
 	// Env overrides FunctionEnv per variable; an empty value unsets one.
 	Env map[string]string
+	// Org, instead of Scenario, serves a whole organization (org.go); the
+	// functions run in its account Central (default the first principal's)
+	// in Region (default us-east-1), each signing as the organization's
+	// principal for its role.
+	Org             *awssim.OrgScenario
+	Central, Region string
 	// Index gives the account the state table (StateTable), builds the
 	// placement index with one sweep before the session starts, and sets
 	// VPCGUARD_STATE_TABLE for the functions.
@@ -41,11 +47,14 @@ type SessionConfig struct {
 // serialised.
 type Session struct {
 	Account *Account
-	runner  *Runner
-	env     map[string]string
-	mu      sync.Mutex
-	funcs   map[string]*Function
-	order   []string
+	// Org is the whole organization of an organization session, else nil.
+	Org    *awssim.Org
+	keys   map[string]string // function → access key (organization sessions)
+	runner *Runner
+	env    map[string]string
+	mu     sync.Mutex
+	funcs  map[string]*Function
+	order  []string
 
 	// IndexNote is what the sweep that built the index said (Index set).
 	IndexNote string
@@ -53,6 +62,9 @@ type Session struct {
 
 // Start serves cfg.Scenario and prepares the functions' environment.
 func (r *Runner) Start(cfg SessionConfig) (*Session, error) {
+	if cfg.Org != nil {
+		return r.startOrg(cfg)
+	}
 	if cfg.Index {
 		addStateTable(cfg.Scenario)
 	}
@@ -68,6 +80,26 @@ func (r *Runner) Start(cfg SessionConfig) (*Session, error) {
 		}
 		s.env["VPCGUARD_STATE_TABLE"] = StateTable
 	}
+	for k, v := range cfg.Env {
+		s.env[k] = v
+	}
+	return s, nil
+}
+
+func (r *Runner) startOrg(cfg SessionConfig) (*Session, error) {
+	central, region := cfg.Central, cfg.Region
+	if central == "" && len(cfg.Org.Principals) > 0 {
+		central = strings.SplitN(cfg.Org.Principals[0].RoleARN, ":", 6)[4]
+	}
+	if region == "" {
+		region = "us-east-1"
+	}
+	acct, org, err := StartOrg(cfg.Org, central, region)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Account: acct, Org: org, keys: accessKeys(cfg.Org, central, r.Bin.Functions()),
+		runner: r, env: map[string]string{}, funcs: map[string]*Function{}}
 	for k, v := range cfg.Env {
 		s.env[k] = v
 	}
@@ -99,6 +131,9 @@ func (s *Session) FunctionEnv(name string) map[string]string {
 		"VPCGUARD_MODE":                   string(report.ModeReport),
 		"VPCGUARD_EVENT_BUS":              "vpcguard",
 		"VPCGUARD_ROLE_ARN":               s.ownRoles(acct),
+	}
+	if key := s.keys[name]; key != "" {
+		env["AWS_ACCESS_KEY_ID"] = key
 	}
 	if sns := s.runner.SNS; sns != nil {
 		env["AWS_ENDPOINT_URL_SNS"] = sns.URL

@@ -69,6 +69,9 @@ type Handler struct {
 	// nil keeps none, and events that need the account's models scan it.
 	Index *placement.Index
 	Log   *slog.Logger
+	// Targets, when set, replaces Gatherer and Remediator per event with
+	// those of the event's account and Region (targets.go).
+	Targets Targets
 }
 
 // HandleJSON is the Lambda entry point: the raw EventBridge event.
@@ -105,6 +108,21 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		res.Skipped = reason
 		log.InfoContext(ctx, "skipped event", "reason", reason)
 		return res, nil
+	}
+	if h.Targets != nil {
+		t, err := h.Targets.Target(ctx, call)
+		if err != nil {
+			res.Skipped = err.Error()
+			if errors.Is(err, ErrNotServed) {
+				log.InfoContext(ctx, "skipped event", "reason", res.Skipped)
+			} else {
+				log.ErrorContext(ctx, config.MemberUnreachable, "account", call.Account, "region", call.Region, "error", err.Error())
+			}
+			return res, nil
+		}
+		local := *h
+		local.Gatherer, local.Remediator, local.Targets = t.Gatherer, t.Remediator, nil
+		h = &local
 	}
 
 	start := time.Now()
@@ -218,7 +236,12 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 		return fmt.Sprintf("event %s is handled by another vpcguard function", call.Name)
 	case h.Config.OwnRole(call.Actor):
 		return "the call was made by vpcguard itself"
-	case h.Gatherer.Region != "" && call.Region != "" && call.Region != h.Gatherer.Region:
+	case !h.Config.Organization() && call.Account != "" && h.Config.HomeAccount() != "" && call.Account != h.Config.HomeAccount():
+		return fmt.Sprintf("the call was made in account %s and this function reads account %s (single-account mode: %s is unset)",
+			call.Account, h.Config.HomeAccount(), config.EnvMemberRole)
+	case len(h.Config.Regions) > 0 && call.Region != "" && !h.Config.ServesRegion(call.Region, h.Gatherer.Region):
+		return fmt.Sprintf("the call was made in %s, outside the Regions vpcguard serves (%s=%s)", call.Region, config.EnvRegions, strings.Join(h.Config.Regions, ","))
+	case len(h.Config.Regions) == 0 && h.Gatherer.Region != "" && call.Region != "" && call.Region != h.Gatherer.Region:
 		return fmt.Sprintf("the call was made in %s and this function reads %s", call.Region, h.Gatherer.Region)
 	case subjectOf(call) == "":
 		return fmt.Sprintf("CloudTrail logged no name or id for the %s call (truncated or hidden): the scheduled sweep covers it", call.Name)

@@ -5,6 +5,7 @@ package scenarios
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -41,6 +42,66 @@ func Load(name string) (*awssim.Scenario, error) {
 // Names lists the scenarios, sorted.
 func Names() []string {
 	entries, _ := fs.ReadDir(files, ".")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), path.Ext(e.Name())))
+	}
+	return out
+}
+
+//go:embed orgs/*.json
+var orgFiles embed.FS
+
+// LoadOrg reads the simulated organization called name (orgs/<name>.json)
+// and parses it for awssim. An account's Region entry may name one of the
+// scenarios above instead of holding its own: {"scenario": "demo"} (the
+// scenario's account must be the account's).
+func LoadOrg(name string) (*awssim.OrgScenario, error) {
+	raw, err := orgFiles.ReadFile("orgs/" + name + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("organization %q: %w", name, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("organization %s: %w", name, err)
+	}
+	accounts, _ := doc["accounts"].([]any)
+	for _, a := range accounts {
+		acct, _ := a.(map[string]any)
+		regions, _ := acct["regions"].([]any)
+		for i, r := range regions {
+			ref, _ := r.(map[string]any)["scenario"].(string)
+			if ref == "" {
+				continue
+			}
+			b, err := Read(ref)
+			if err != nil {
+				return nil, fmt.Errorf("organization %s: account %v: %w", name, acct["id"], err)
+			}
+			var sc map[string]any
+			if err := json.Unmarshal(b, &sc); err != nil {
+				return nil, fmt.Errorf("organization %s: scenario %s: %w", name, ref, err)
+			}
+			if sc["account"] != acct["id"] {
+				return nil, fmt.Errorf("organization %s: account %v: scenario %s is account %v", name, acct["id"], ref, sc["account"])
+			}
+			regions[i] = sc
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	o, err := awssim.ParseOrgScenario(b)
+	if err != nil {
+		return nil, fmt.Errorf("organization %s: %w", name, err)
+	}
+	return o, nil
+}
+
+// OrgNames lists the organizations, sorted.
+func OrgNames() []string {
+	entries, _ := fs.ReadDir(orgFiles, "orgs")
 	var out []string
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), path.Ext(e.Name())))

@@ -26,3 +26,23 @@ func TestEveryScenarioLoads(t *testing.T) {
 		t.Error("reading a missing scenario succeeded")
 	}
 }
+
+// TestEveryOrganizationLoads keeps the embedded organizations valid.
+func TestEveryOrganizationLoads(t *testing.T) {
+	names := scenarios.OrgNames()
+	if len(names) == 0 {
+		t.Fatal("no organization embedded")
+	}
+	for _, name := range names {
+		o, err := scenarios.LoadOrg(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := awssim.NewOrg(o); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if _, err := scenarios.LoadOrg("no-such-organization"); err == nil {
+		t.Error("reading a missing organization succeeded")
+	}
+}

@@ -35,3 +35,29 @@ func BenchmarkSweep(b *testing.B) {
 		b.ReportMetric(float64(res.Wall.Milliseconds()), "wall-ms")
 	}
 }
+
+// BenchmarkOrganizationSweep sweeps 20 member accounts × 2 Regions × 500
+// models (5 VPCs each) with 20 ms on every call, STS and Organizations
+// included: the member role is assumed once per account, whatever the
+// Regions and models (make bench prints the same run beside the
+// single-account sweep). Run it with -benchtime=1x.
+func BenchmarkOrganizationSweep(b *testing.B) {
+	o := sweepsim.OrgBenchOptions{
+		Accounts: 20, Regions: []string{"us-east-1", "eu-west-1"},
+		Account: sweepsim.Options{Models: 500, VPCs: 5, Endpoints: 25},
+		Latency: 20 * time.Millisecond, Concurrency: 16,
+	}
+	for b.Loop() {
+		res, err := sweepsim.OrgBench(context.Background(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.AssumeRoles != o.Accounts {
+			b.Fatalf("%d AssumeRole calls for %d accounts", res.AssumeRoles, o.Accounts)
+		}
+		b.ReportMetric(float64(res.AssumeRoles), "assume-roles")
+		b.ReportMetric(float64(res.APICalls), "calls")
+		b.ReportMetric(float64(res.Summary.Models), "models")
+		b.ReportMetric(float64(res.Wall.Milliseconds()), "wall-ms")
+	}
+}

@@ -159,7 +159,11 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 
 	ctx := context.Background()
-	s, err := New(ctx, Env{Getenv: getenv, Log: log, Local: !inLambda, Publish: *publish, State: *state})
+	env := Env{Getenv: getenv, Log: log, Local: !inLambda, Publish: *publish, State: *state}
+	if multiTarget(getenv) { // organization mode, or several Regions: org_main.go
+		return mainOrganization(ctx, env, inLambda, *timeout, *jsonOnly, *results, stdout, stderr)
+	}
+	s, err := New(ctx, env)
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
 		fmt.Fprintf(stderr, "sweep: %v\n", err)

@@ -5,6 +5,7 @@
 package sweepsim
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/vpcguard/vpcguard/pkg/awssim"
@@ -18,9 +19,11 @@ const (
 
 // Options size the account.
 type Options struct {
-	Models    int // default 100
-	VPCs      int // default 5 (at most 250)
-	Endpoints int // in-service endpoints, each on its own config and model (default Models/20)
+	// Account and Region of the generated state (default Account, Region).
+	Account, Region string
+	Models          int // default 100
+	VPCs            int // default 5 (at most 250)
+	Endpoints       int // in-service endpoints, each on its own config and model (default Models/20)
 }
 
 // Every tenth VPC, by index modulo 10, carries one kind of problem; the
@@ -76,7 +79,7 @@ func Generate(o Options) *awssim.Scenario {
 	if o.Endpoints == 0 {
 		o.Endpoints = o.Models / 20
 	}
-	sc := &awssim.Scenario{Account: Account, Region: Region}
+	sc := &awssim.Scenario{Account: cmp.Or(o.Account, Account), Region: cmp.Or(o.Region, Region)}
 	for v := range o.VPCs {
 		id := VPCID(v)
 		kind := v % 10
@@ -84,13 +87,13 @@ func Generate(o Options) *awssim.Scenario {
 			ID: id, CIDR: fmt.Sprintf("10.%d.0.0/16", v), DNSHostnames: awssim.Ptr(kind != NoDNSHostnames),
 			Tags: awssim.Tags{"Name": fmt.Sprintf("ml-%02d", v)},
 		})
-		azB := "us-east-1b"
+		azA, azB := sc.Region+"a", sc.Region+"b"
 		if kind == OneZone {
-			azB = "us-east-1a"
+			azB = azA
 		}
 		a, b := subnetID(v, 0), subnetID(v, 1)
 		sc.Subnets = append(sc.Subnets,
-			awssim.Subnet{ID: a, VPC: id, AZ: "us-east-1a", CIDR: fmt.Sprintf("10.%d.1.0/24", v)},
+			awssim.Subnet{ID: a, VPC: id, AZ: azA, CIDR: fmt.Sprintf("10.%d.1.0/24", v)},
 			awssim.Subnet{ID: b, VPC: id, AZ: azB, CIDR: fmt.Sprintf("10.%d.2.0/24", v)},
 		)
 		mainRT, rtB := fmt.Sprintf("rtb-%017x", 2*v+1), fmt.Sprintf("rtb-%017x", 2*v+2)

@@ -15,7 +15,10 @@
 //     index, 20 ms on every call (pkg/sweep/sweepsim.EventBench);
 //   - the sweep of 10,000 models in 50 VPCs with 20 ms latency and a rate
 //     limit on DescribeModel, twice on the unchanged account with the
-//     placement index (pkg/sweep/sweepsim.Bench, as sweepbench).
+//     placement index (pkg/sweep/sweepsim.Bench, as sweepbench);
+//   - the organization sweep of 20 accounts × 2 Regions × 500 models with
+//     20 ms latency (pkg/sweep/sweepsim.OrgBench): its AssumeRole calls
+//     and wall time.
 //
 // Usage:
 //
@@ -62,6 +65,7 @@ type Results struct {
 	Functions   []*FunctionResult  `json:"functions"`
 	Python      *PythonResult      `json:"python_boto3"`
 	Sweep       *SweepResult       `json:"sweep,omitempty"`
+	OrgSweep    *OrgSweepResult    `json:"organization_sweep,omitempty"`
 	Events      []*EventResult     `json:"modify_vpc_endpoint_event,omitempty"`
 	Errors      []string           `json:"errors,omitempty"`
 	TotalMs     int64              `json:"total_ms"`
@@ -237,6 +241,14 @@ func run(ctx context.Context, o options) (*Results, error) {
 	progress("sweep: %s (about %s)", so, map[bool]string{false: "75 s", true: "15 s"}[o.quick])
 	if res.Sweep, err = runSweep(ctx, so); err != nil {
 		fail("sweep", err)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	oo := orgSweepOptions(o.quick)
+	progress("organization sweep: %s", oo)
+	if res.OrgSweep, err = runOrgSweep(ctx, oo); err != nil {
+		fail("organization sweep", err)
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

@@ -118,6 +118,14 @@ func printTable(out io.Writer, r *Results) {
 	} else {
 		single("sweep", "error")
 	}
+	if s := r.OrgSweep; s != nil {
+		single("organization sweep: setup", s.Setup)
+		single("organization sweep: AssumeRole", fmt.Sprintf("%d calls for %d accounts (one session per account, all Regions)", s.AssumeRoleCalls, s.Accounts))
+		single("organization sweep: wall time", fmt.Sprintf("%.1f s (%s models in %d account/Regions covered; %s API calls)",
+			float64(s.WallMs)/1000, thousands(s.ModelsEvaluated), s.Covered, thousands(s.APICalls)))
+	} else {
+		single("organization sweep", "error")
+	}
 	w.Flush()
 	printEvents(out, r.Events)
 

@@ -2,7 +2,9 @@
 // under the AWS Lambda Runtime Interface Emulator against the simulated
 // demo account (pkg/awssim, scenario "demo") and an SNS topic (goaws),
 // replays every event in events/ in report mode, then the events that
-// planned a repair in remediate mode on a fresh account, and prints what
+// planned a repair in remediate mode on a fresh account, then, in
+// organization mode, the events of events/organization/ from two member
+// accounts of a simulated organization in two Regions, and prints what
 // vpcguard found, did and emailed.
 //
 //	go run ./pkg/e2e/cmd/demo [-events DIR] [-scenario NAME] [-emails=false] [-log FILE] [-v]
@@ -168,6 +170,12 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 
 	// Part 4: Security Hub findings of one event, then their archiving.
 	d.securityHub(ctx, runner, scenario, evs)
+
+	// Part 6: organization mode (org.go).
+	d.organization(ctx, runner)
+	if ctx.Err() != nil {
+		return d.fatal(ctx.Err())
+	}
 
 	d.summary()
 	missing := d.coverage()
