@@ -44,7 +44,7 @@ bench: tools
 
 ## fuzz: every fuzz target for FUZZTIME each (go test -fuzz runs one target at a time)
 FUZZTIME ?= 30s
-FUZZ_TARGETS := pkg/cloudtrail:FuzzParse pkg/policy:FuzzParse pkg/policy:FuzzEvaluate pkg/policy:FuzzMerge pkg/policy:FuzzExact pkg/nacl:FuzzEvaluate pkg/notify:FuzzRender
+FUZZ_TARGETS := pkg/cloudtrail:FuzzParse pkg/policy:FuzzParse pkg/policy:FuzzEvaluate pkg/policy:FuzzMerge pkg/policy:FuzzExact pkg/nacl:FuzzEvaluate pkg/notify:FuzzRender pkg/exempt:FuzzParse
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "== $$pkg $$fn"; $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) ./$$pkg || exit 1; done

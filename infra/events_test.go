@@ -143,7 +143,7 @@ func TestRulePatternsMatchTheEventFiles(t *testing.T) {
 	handled := map[string]bool{}       // event names with a matching file
 	for name, fn := range s.stack.Functions {
 		spec := functionSpecs[name]
-		if spec.Trigger.Scheduled {
+		if spec.Trigger.Scheduled || spec.Trigger.Manual {
 			continue
 		}
 		fnArn := toJSON(map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, fn), "Arn"}})

@@ -22,6 +22,9 @@ type Trigger struct {
 	// (and source aws.autoscaling) with EC2 Auto Scaling.
 	Service   string
 	Scheduled bool // invoked by the sweepSchedule rule instead
+	// Manual: invoked by people (aws lambda invoke, a console test event),
+	// never by a rule: the undo function.
+	Manual bool
 }
 
 // FunctionSpec is what the stack needs to know about one functions/<name>.
@@ -46,6 +49,11 @@ type FunctionSpec struct {
 	// ChecksHealth: the function runs the health self-check (pkg/health)
 	// on the stack's own rules, functions, topic and dead-letter queue.
 	ChecksHealth bool
+	// Undoes: the function takes repairs back. Its role holds exactly the
+	// reverse writes of the allowed repairs (and no repair, no notification),
+	// and every other function is told its name (VPCGUARD_UNDO_FUNCTION) for
+	// the undo command of each repair.
+	Undoes bool
 }
 
 // functionSpecs maps every function directory to its trigger and size. A new
@@ -71,8 +79,9 @@ var functionSpecs = map[string]FunctionSpec{
 			EventNames: []string{"RegisterScalableTarget"},
 		}},
 		Memory: 128, Timeout: 60 * time.Second,
-		// Upkeep: read an entry, write its copies, invalidate on failure.
-		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"},
+		// Upkeep: read an entry, write its copies, invalidate on failure;
+		// the ledger, event progress and VPC locks (ledgerActions).
+		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"),
 	},
 	"endpointguard": {
 		Trigger: Trigger{
@@ -90,7 +99,7 @@ var functionSpecs = map[string]FunctionSpec{
 		Memory: 128, Timeout: 60 * time.Second,
 		// The VPC's models (Query), the built record (GetItem); dropping a
 		// model found gone (BatchWriteItem, DeleteItem on failure).
-		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"},
+		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"),
 	},
 	"sweep": {
 		Trigger: Trigger{Scheduled: true},
@@ -99,12 +108,39 @@ var functionSpecs = map[string]FunctionSpec{
 		ChecksHealth: true,
 		// Read the index (Query), write what changed (BatchWriteItem), mark
 		// it built (PutItem) or invalidate it (DeleteItem).
-		StateActions: []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"},
+		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"),
+	},
+	// undo (issue #14) takes one repair back: a few reads, one write and
+	// its verification; the deletion of an endpoint first lists the models
+	// of its VPC (a full scan without the placement index).
+	"undo": {
+		Trigger: Trigger{Manual: true},
+		Memory:  128, Timeout: 60 * time.Second,
+		Undoes: true,
+		// The ledger entry, its mark and the hold; the VPC lock.
+		StateActions: withLedger(),
 	},
 }
 
-// Triggers are the function's triggers: Trigger, then More.
-func (s FunctionSpec) Triggers() []Trigger { return append([]Trigger{s.Trigger}, s.More...) }
+// ledgerActions are the item actions of the repair ledger, the event
+// progress records and the per-VPC locks in the state table (pkg/ledger's
+// table store: conditional puts, reads, queries by account and Region,
+// lock releases).
+var ledgerActions = []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
+
+// withLedger is actions plus ledgerActions, sorted, each once.
+func withLedger(actions ...string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(append(actions, ledgerActions...))))
+}
+
+// Triggers are the function's triggers, each a rule: Trigger, then More;
+// none for a function people invoke.
+func (s FunctionSpec) Triggers() []Trigger {
+	if s.Trigger.Manual {
+		return nil
+	}
+	return append([]Trigger{s.Trigger}, s.More...)
+}
 
 // DiscoverFunctions lists every functions/<name> directory that holds a Go
 // main package, sorted, with its spec. A directory without a spec is an error.

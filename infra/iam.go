@@ -106,6 +106,10 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 			[]*string{regional(stack, "events", "event-bus", cfg.EventBusName)}, nil),
 	}
 
+	if cfg.SecurityHub {
+		out = append(out, securityHubStatements(stack)...)
+	}
+
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
 		out = append(out,
 			// ec2:VpceServiceName is a condition key of CreateVpcEndpoint on
@@ -140,6 +144,74 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 	return out
 }
 
+// undoStatements is the whole identity policy of the undo function's role:
+// the reads that find an endpoint's models and re-read its state, and
+// exactly the reverse writes of the allowed repairs, on this account and
+// region:
+//
+//   - add-al-repo-deny, associate-route-tables: ec2:ModifyVpcEndpoint (the
+//     previous policy; RemoveRouteTableIds, which also needs the route
+//     tables);
+//   - create-s3-gateway-endpoint: ec2:DeleteVpcEndpoints, only on endpoints
+//     tagged vpcguard:managed=true (aws:ResourceTag).
+//
+// No repair and no notification: undo neither creates nor adds anything.
+func undoStatements(stack awscdk.Stack, cfg Settings, logs awslogs.LogGroup) []awsiam.PolicyStatement {
+	st := func(sid string, actions []string, resources []*string, conditions map[string]interface{}) awsiam.PolicyStatement {
+		p := &awsiam.PolicyStatementProps{
+			Sid: jsii.String(sid), Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(actions...), Resources: &resources,
+		}
+		if conditions != nil {
+			p.Conditions = &conditions
+		}
+		return awsiam.NewPolicyStatement(p)
+	}
+	star := []*string{jsii.String("*")}
+	vpcEndpoints := regional(stack, "ec2", "vpc-endpoint", "*")
+	out := []awsiam.PolicyStatement{
+		st("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
+		st("DescribeSageMakerResources", sagemakerDescribeActions, []*string{
+			regional(stack, "sagemaker", "model", "*"),
+			regional(stack, "sagemaker", "endpoint-config", "*"),
+			regional(stack, "sagemaker", "endpoint", "*"),
+		}, nil),
+		st("ListSageMakerResources", sagemakerListActions, star, nil),
+		st("DescribeNetwork", ec2DescribeActions, star, nil),
+		// The models' placement is gathered as for an event (one way to
+		// list models), which reads their roles and buckets too.
+		st("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
+			[]*string{stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),
+			})}, nil),
+		st("SimulateExecutionRoles", []string{"iam:SimulatePrincipalPolicy"},
+			[]*string{stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
+			})}, nil),
+	}
+	var modify []*string
+	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
+		modify = append(modify, vpcEndpoints)
+	}
+	if cfg.Allows(actionAssociateRouteTables) {
+		modify = append(modify, regional(stack, "ec2", "route-table", "*")) // RemoveRouteTableIds
+	}
+	if len(modify) > 0 {
+		out = append(out, st("UndoModifyVpcEndpoint", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
+	}
+	if cfg.Allows(actionCreateS3GatewayEndpoint) {
+		out = append(out, st("UndoCreateVpcEndpoint", []string{"ec2:DeleteVpcEndpoints"}, []*string{vpcEndpoints},
+			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + managedTagKey: managedTagValue}}))
+	}
+	return out
+}
+
+// The tag of every endpoint vpcguard creates (pkg/remediate), which the
+// undo's deletion requires.
+const (
+	managedTagKey   = "vpcguard:managed"
+	managedTagValue = "true"
+)
+
 // stateStatements let the sweep read and write its cursor object, and list
 // the bucket so that a missing object reads as NoSuchKey (no state yet)
 // rather than AccessDenied.
@@ -154,6 +226,36 @@ func stateStatements(bucket awss3.Bucket, key string) []awsiam.PolicyStatement {
 			Sid:       jsii.String("ListSweepStateBucket"),
 			Actions:   jsii.Strings("s3:ListBucket"),
 			Resources: &[]*string{bucket.BucketArn()},
+		}),
+	}
+}
+
+// securityHubStatements let a function write its findings to the Security
+// Hub of its own account and Region (context securityHub=true): importing
+// only under the account's own product, only findings about the account
+// itself (securityhub:TargetAccount is the AwsAccountId of the request's
+// findings), and reading the findings of its own hub. The Service
+// Authorization Reference gives BatchImportFindings the product resource
+// and GetFindings the hub resource.
+func securityHubStatements(stack awscdk.Stack) []awsiam.PolicyStatement {
+	product := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("securityhub"), Resource: jsii.String("product"),
+		ResourceName: awscdk.Fn_Join(jsii.String(""), &[]*string{stack.Account(), jsii.String("/default")}),
+	})
+	hub := regional(stack, "securityhub", "hub", "default")
+	return []awsiam.PolicyStatement{
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ImportOwnSecurityHubFindings"),
+			Actions:   jsii.Strings("securityhub:BatchImportFindings"),
+			Resources: &[]*string{product},
+			Conditions: &map[string]interface{}{
+				"StringEquals": map[string]interface{}{"securityhub:TargetAccount": stack.Account()},
+			},
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadOwnSecurityHubFindings"),
+			Actions:   jsii.Strings("securityhub:GetFindings"),
+			Resources: &[]*string{hub},
 		}),
 	}
 }

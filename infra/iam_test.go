@@ -83,7 +83,13 @@ var reportModeActions = []string{
 	"sqs:SendMessage",
 }
 
-var remediationActions = []string{"ec2:CreateTags", "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"}
+var remediationActions = []string{"ec2:CreateTags", "ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"}
+
+// undoReadActions: the undo function reads like the others, but publishes
+// nothing and needs no autoscaling limits.
+var undoReadActions = slices.DeleteFunc(slices.Clone(reportModeActions), func(a string) bool {
+	return slices.Contains([]string{"application-autoscaling:DescribeScalableTargets", "events:PutEvents", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"}, a)
+})
 
 func TestOneRolePerFunctionWithoutManagedPolicies(t *testing.T) {
 	for _, ctx := range []map[string]string{reportCtx, remediateCtx} {
@@ -150,8 +156,13 @@ func TestReportModeHasNoWritePermissions(t *testing.T) {
 		for role, actions := range byRole {
 			sort.Strings(actions)
 			spec := functionSpecs[roleName(t, s, role)]
-			// The reads, the state table's items, and the sweep's own cursor object.
-			want := append(slices.Clone(reportModeActions), spec.StateActions...)
+			// The reads (the undo function's own), the state table's items,
+			// and the sweep's own cursor object.
+			want := slices.Clone(reportModeActions)
+			if spec.Undoes {
+				want = slices.Clone(undoReadActions)
+			}
+			want = append(want, spec.StateActions...)
 			if spec.KeepsState {
 				want = append(want, "s3:GetObject", "s3:ListBucket", "s3:PutObject")
 			}
@@ -170,8 +181,9 @@ func TestRemediateModeWritesAreScopedAndConditioned(t *testing.T) {
 	s := synth(t, remediateCtx)
 	const scope = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
 	byRole := map[string]map[string]bool{}
+	undoRole := s.logicalID(t, s.stack.Roles["undo"])
 	for _, g := range s.grants(t) {
-		if !slices.Contains(remediationActions, g.action) {
+		if !slices.Contains(remediationActions, g.action) || g.role == undoRole {
 			continue
 		}
 		if byRole[g.role] == nil {
@@ -212,8 +224,8 @@ func TestRemediateModeWritesAreScopedAndConditioned(t *testing.T) {
 		"ec2:ModifyVpcEndpoint vpc-endpoint/*": true,
 		"ec2:ModifyVpcEndpoint route-table/*":  true,
 	}
-	if len(byRole) != len(s.stack.Functions) {
-		t.Errorf("%d roles may remediate, want all %d", len(byRole), len(s.stack.Functions))
+	if len(byRole) != len(s.stack.Functions)-1 {
+		t.Errorf("%d roles may remediate, want all %d but undo's", len(byRole), len(s.stack.Functions)-1)
 	}
 	for role, got := range byRole {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -226,13 +238,15 @@ func TestOnlyTheAllowedRemediationsAreGranted(t *testing.T) {
 	for _, tc := range []struct {
 		remediations string
 		want         []string // action resource, per role
+		undo         []string // the undo function's: the reverse writes
 	}{
-		{actionAddALRepoDeny, []string{"ec2:ModifyVpcEndpoint vpc-endpoint/*"}},
-		{actionAssociateRouteTables, []string{"ec2:ModifyVpcEndpoint route-table/*", "ec2:ModifyVpcEndpoint vpc-endpoint/*"}},
+		{actionAddALRepoDeny, []string{"ec2:ModifyVpcEndpoint vpc-endpoint/*"}, []string{"ec2:ModifyVpcEndpoint vpc-endpoint/*"}},
+		{actionAssociateRouteTables, []string{"ec2:ModifyVpcEndpoint route-table/*", "ec2:ModifyVpcEndpoint vpc-endpoint/*"},
+			[]string{"ec2:ModifyVpcEndpoint route-table/*", "ec2:ModifyVpcEndpoint vpc-endpoint/*"}},
 		{actionCreateS3GatewayEndpoint, []string{
 			"ec2:CreateTags vpc-endpoint/*",
 			"ec2:CreateVpcEndpoint route-table/*", "ec2:CreateVpcEndpoint vpc-endpoint/*", "ec2:CreateVpcEndpoint vpc/*",
-		}},
+		}, []string{"ec2:DeleteVpcEndpoints vpc-endpoint/*"}},
 	} {
 		s := synth(t, map[string]string{"mode": "remediate", "remediations": tc.remediations})
 		byRole := map[string][]string{}
@@ -245,9 +259,43 @@ func TestOnlyTheAllowedRemediationsAreGranted(t *testing.T) {
 		for _, name := range slices.Sorted(maps.Keys(s.stack.Roles)) {
 			got := byRole[s.logicalID(t, s.stack.Roles[name])]
 			sort.Strings(got)
-			if !slices.Equal(got, tc.want) {
+			want := tc.want
+			if functionSpecs[name].Undoes {
+				want = tc.undo
+			}
+			if !slices.Equal(got, want) {
 				t.Errorf("remediations=%s: %s may %v, want %v", tc.remediations, name, got, tc.want)
 			}
+		}
+	}
+}
+
+// TestUndoRoleHoldsExactlyTheReverseWrites: the undo function may restore
+// a policy and remove route tables, and delete only the endpoints tagged
+// vpcguard:managed=true; it may create, tag or add nothing.
+func TestUndoRoleHoldsExactlyTheReverseWrites(t *testing.T) {
+	s := synth(t, remediateCtx)
+	role := s.logicalID(t, s.stack.Roles["undo"])
+	const scope = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
+	got := map[string]string{}
+	for _, g := range s.grants(t) {
+		if g.role != role || !slices.Contains(remediationActions, g.action) {
+			continue
+		}
+		got[g.action+" "+strings.TrimPrefix(g.resource, scope)] = g.condition
+	}
+	want := map[string]string{
+		"ec2:ModifyVpcEndpoint vpc-endpoint/*":  "",
+		"ec2:ModifyVpcEndpoint route-table/*":   "",
+		"ec2:DeleteVpcEndpoints vpc-endpoint/*": `{"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"}}`,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("undo grants\n  %v\nwant\n  %v", got, want)
+	}
+	// Nobody else may delete an endpoint.
+	for _, g := range s.grants(t) {
+		if g.action == "ec2:DeleteVpcEndpoints" && g.role != role {
+			t.Errorf("%s may delete endpoints", roleName(t, s, g.role))
 		}
 	}
 }

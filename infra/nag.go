@@ -42,7 +42,27 @@ func suppress(c constructs.IConstruct, children bool, list ...suppression) {
 
 // IAM5 findings of a function role (its default policy is a child).
 func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
-	list := []suppression{
+	list := readSuppressions()
+	if w := remediationSuppression(cfg); w != nil {
+		list = append(list, *w)
+	}
+	suppress(role, true, list...)
+}
+
+// IAM5 findings of the undo function's role: the same reads, and the
+// reverse writes of the allowed repairs (one reason per finding across the
+// template: remediationSuppression describes both).
+func suppressUndoFindings(role awsiam.Role, cfg Settings) {
+	list := readSuppressions()
+	if w := remediationSuppression(cfg); w != nil {
+		list = append(list, *w)
+	}
+	suppress(role, true, list...)
+}
+
+// readSuppressions are the IAM5 findings of the reads every function makes.
+func readSuppressions() []suppression {
+	return []suppression{
 		{
 			id: "AwsSolutions-IAM5",
 			reason: "Read-only actions that support no resource-level permissions, so the Service Authorization Reference " +
@@ -75,10 +95,6 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 			appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*"},
 		},
 	}
-	if w := remediationSuppression(cfg); w != nil {
-		list = append(list, *w)
-	}
-	suppress(role, true, list...)
 }
 
 // remediationSuppression covers the write statements of remediate mode, or
@@ -112,6 +128,12 @@ func remediationSuppression(cfg Settings) *suppression {
 	if len(ids) == 0 {
 		return nil
 	}
+	// The undo function's reverse writes, on the same resources.
+	undo := "ec2:ModifyVpcEndpoint back to the previous policy or RemoveRouteTableIds of exactly the tables vpcguard added"
+	if cfg.Allows(actionCreateS3GatewayEndpoint) {
+		undo += ", ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/" + managedTagKey + " = " + managedTagValue
+	}
+	what = append(what, "to the undo function only, the reverse: "+undo)
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
 		if resources[r] {

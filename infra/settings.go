@@ -36,6 +36,7 @@ type Settings struct {
 	LogLevel          string   // Lambda application log level
 	SweepSchedule     string   // EventBridge schedule expression of the sweep function
 	NotifyCompliant   bool     // VPCGUARD_NOTIFY_COMPLIANT
+	SecurityHub       bool     // VPCGUARD_SECURITY_HUB, and the Security Hub permissions
 }
 
 // Defaults for context keys that are not set.
@@ -52,6 +53,7 @@ const (
 var contextKeys = []string{
 	"mode", "remediations", "notificationEmail", "expectedInstances", "exemptTag",
 	"existingTrail", "eventBusName", "logLevel", "sweepSchedule", "notifyCompliant",
+	"securityHub",
 }
 
 var (
@@ -176,6 +178,7 @@ func parseSettings(get func(string) (string, bool)) (Settings, error) {
 		}
 	}
 	parseBool("notifyCompliant", &s.NotifyCompliant)
+	parseBool("securityHub", &s.SecurityHub)
 
 	if err := errors.Join(errs...); err != nil {
 		return Settings{}, err

@@ -129,7 +129,8 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		roleArns = append(roleArns, role.RoleArn())
 	}
 	// Every function skips the events of every vpcguard role (own-role loop
-	// guard): a repair by modelguard is an EC2 event for endpointguard.
+	// guard): a repair by modelguard is an EC2 event for endpointguard, and
+	// so is an undo.
 	for _, spec := range props.Functions {
 		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
 			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)
@@ -147,6 +148,17 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 			s.Roles[spec.Name].AddToPrincipalPolicy(st)
 		}
 		suppress(s.Roles[spec.Name], true, healthSuppressions()...)
+	}
+	// The others name the undo function in each repair's undo command.
+	for _, u := range props.Functions {
+		if !u.Undoes {
+			continue
+		}
+		for _, spec := range props.Functions {
+			if !spec.Undoes {
+				s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_UNDO_FUNCTION"), s.Functions[u.Name].FunctionName(), nil)
+			}
+		}
 	}
 	// The key policy names the function roles: only they (and the account's
 	// administrators, through the default statement) may use the key, and
@@ -215,15 +227,23 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	id := pascal(spec.Name)
 	scope := constructs.NewConstruct(s.Stack, jsii.String(id))
 
+	description := "vpcguard " + spec.Name + ": reads SageMaker and VPC state, notifies" + remediateSuffix(cfg)
+	if spec.Undoes {
+		description = "vpcguard " + spec.Name + ": reads VPC state and the ledger, takes repairs back" + remediateSuffix(cfg)
+	}
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("vpcguard " + spec.Name + ": reads SageMaker and VPC state, notifies" + remediateSuffix(cfg)),
+		Description: jsii.String(description),
 	})
 	logGroup := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     logRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	for _, st := range functionStatements(s.Stack, cfg, s.Topic, s.Key, logGroup) {
+	statements := functionStatements(s.Stack, cfg, s.Topic, s.Key, logGroup)
+	if spec.Undoes {
+		statements = undoStatements(s.Stack, cfg, logGroup)
+	}
+	for _, st := range statements {
 		role.AddToPrincipalPolicy(st)
 	}
 	env := functionEnv(cfg, s.Topic)
@@ -294,7 +314,11 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 	})
 	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(s.Topic))
 
-	suppressFunctionFindings(role, cfg)
+	if spec.Undoes {
+		suppressUndoFindings(role, cfg)
+	} else {
+		suppressFunctionFindings(role, cfg)
+	}
 	return fn, role
 }
 
@@ -318,7 +342,7 @@ func eventPattern(t Trigger) *awsevents.EventPattern {
 // functionEnv is the VPCGUARD_* contract that pkg/config reads (with
 // VPCGUARD_ROLE_ARN, every vpcguard role, added once all roles exist).
 func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
-	return &map[string]*string{
+	env := map[string]*string{
 		"VPCGUARD_MODE":               jsii.String(cfg.Mode),
 		"VPCGUARD_TOPIC_ARN":          topic.TopicArn(),
 		"VPCGUARD_EVENT_BUS":          jsii.String(cfg.EventBusName),
@@ -327,6 +351,10 @@ func functionEnv(cfg Settings, topic awssns.Topic) *map[string]*string {
 		"VPCGUARD_REMEDIATIONS":       jsii.String(cfg.RemediationsEnv()),
 		"VPCGUARD_NOTIFY_COMPLIANT":   jsii.String(strconv.FormatBool(cfg.NotifyCompliant)),
 	}
+	if cfg.SecurityHub {
+		env["VPCGUARD_SECURITY_HUB"] = jsii.String("true")
+	}
+	return &env
 }
 
 // newTrail records management write events in this region, which is what

@@ -79,6 +79,9 @@ func TestFunctionProperties(t *testing.T) {
 			"Environment":                  map[string]interface{}{"Variables": env},
 			"ReservedConcurrentExecutions": assertions.Match_Absent(),
 		}
+		if !spec.Undoes {
+			env["VPCGUARD_UNDO_FUNCTION"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.Functions["undo"])}
+		}
 		if len(spec.StateActions) > 0 {
 			env["VPCGUARD_STATE_TABLE"] = map[string]interface{}{"Ref": s.logicalID(t, s.stack.StateTable)}
 		}
@@ -155,6 +158,13 @@ func TestRulesMatchTheHandledCallsOnTheDefaultBus(t *testing.T) {
 	if len(more) != 1 || more[0].Source != "aws.autoscaling" || more[0].Service != "application-autoscaling" ||
 		!slices.Equal(more[0].EventNames, []string{"RegisterScalableTarget"}) {
 		t.Errorf("modelguard's Application Auto Scaling trigger: %+v", more)
+	}
+	rules := 0
+	for _, spec := range functionSpecs {
+		rules += len(spec.Triggers())
+	}
+	if n := len(s.resources("AWS::Events::Rule")); n != rules || len(functionSpecs["undo"].Triggers()) != 0 {
+		t.Errorf("%d rules, want %d (none for the undo function, which people invoke)", n, rules)
 	}
 	for _, r := range s.resources("AWS::Events::Rule") {
 		if _, ok := props(r)["EventBusName"]; ok {

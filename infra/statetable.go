@@ -16,8 +16,9 @@ const (
 )
 
 // statePrefixes are the record families the functions may touch, by the
-// first segment of pk (dynamodb:LeadingKeys): the placement index.
-var statePrefixes = []string{"placement#*"}
+// first segment of pk (dynamodb:LeadingKeys): the placement index, and the
+// repair ledger, undo holds, event progress and VPC locks (pkg/ledger).
+var statePrefixes = []string{"placement#*", "ledger#*", "hold#*", "event#*", "lock#*"}
 
 // newStateTable is the state table: on-demand, point-in-time recovery on,
 // encrypted with the AWS-managed KMS key, kept when the stack is deleted

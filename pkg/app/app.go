@@ -19,8 +19,11 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/cloudtrail"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/guard"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
+	"github.com/vpcguard/vpcguard/pkg/state"
 )
 
 // Exit codes of local mode.
@@ -80,11 +83,12 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	// Tags decide exemptions, in the plan of report mode too; the extra
 	// call per model runs beside DescribeModel.
 	g.ModelTags = true
-	return &guard.Handler{
+	rem := remediate.New(clients.EC2, cfg, log)
+	h := &guard.Handler{
 		Config:     cfg,
 		Gatherer:   g,
 		Kinds:      kinds,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
 		Notifier: &notify.Notifier{
 			SNS: clients.SNS, Events: clients.Events,
 			TopicARN: cfg.TopicARN, EventBus: cfg.EventBus, NotifyCompliant: cfg.NotifyCompliant,
@@ -92,7 +96,67 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		},
 		Index: clients.Index(cfg.StateTable),
 		Log:   log,
-	}, nil
+	}
+	store, where, err := OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = UndoCommand(cfg, clients.Region)
+	if store != nil {
+		rem.Ledger, rem.Locker, h.Progress = store, store, store
+		log.Debug("ledger", "where", where)
+	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, log)
+	}
+	return h, nil
+}
+
+// UndoCommand writes the undo command of the repairs: the undo function
+// (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
+// on the configured ledger (the state table before the file, as OpenLedger).
+func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Table: cfg.StateTable, File: cfg.LedgerFile}
+}
+
+// LedgerStore is everything vpcguard keeps about its own writes: the repair
+// ledger and holds, the per-VPC locks and each event's progress.
+type LedgerStore interface {
+	remediate.Ledger
+	remediate.Locker
+	guard.Progress
+	// What the undo function needs besides.
+	Get(ctx context.Context, ref ledger.Ref) (ledger.Entry, error)
+	AddHold(ctx context.Context, h ledger.Hold) error
+	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
+}
+
+// OpenLedger opens the ledger the configuration names: the state table of
+// VPCGUARD_STATE_TABLE, else the JSON file of VPCGUARD_LEDGER_FILE, else
+// none (nil); where says which.
+func OpenLedger(cfg config.Config, c *Clients) (store LedgerStore, where string, err error) {
+	if cfg.StateTable != "" {
+		t := ledger.NewTable(state.New(c.DynamoDB, cfg.StateTable))
+		return t, t.String(), nil
+	}
+	if cfg.LedgerFile == "" {
+		return nil, "none (VPCGUARD_LEDGER_FILE unset)", nil
+	}
+	f, err := ledger.OpenFile(cfg.LedgerFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("VPCGUARD_LEDGER_FILE: %w", err)
+	}
+	return f, "file " + f.Path, nil
+}
+
+// SecurityHubPublisher writes findings to the Security Hub of the
+// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
+func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
+	return &securityhub.Publisher{
+		Hubs:    securityhub.NewSingleAccount(c.Config),
+		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
+		Log:     log,
+	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

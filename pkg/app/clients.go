@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/vpcguard/vpcguard/pkg/awshttp"
 	"github.com/vpcguard/vpcguard/pkg/checks"
@@ -44,6 +45,8 @@ type Clients struct {
 	// Config is the configuration the clients were built from, for the
 	// clients only one function needs (the sweep's health readers).
 	Config aws.Config
+	// STS tells the undo function its account (GetCallerIdentity).
+	STS *sts.Client
 }
 
 // NewClients loads the default AWS configuration with the standard retryer
@@ -89,6 +92,7 @@ func ClientsFrom(cfg aws.Config) (*Clients, error) {
 		AutoScaling: applicationautoscaling.NewFromConfig(cfg),
 		DynamoDB:    dynamodb.NewFromConfig(cfg),
 		Config:      cfg,
+		STS:         sts.NewFromConfig(cfg),
 	}, nil
 }
 

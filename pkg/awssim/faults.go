@@ -234,6 +234,8 @@ func throttleError(service string) *apiError {
 		return &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", throttle: true}
 	case "s3":
 		return &apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate.", throttle: true}
+	case "securityhub":
+		return &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Too Many Requests", throttle: true}
 	case "dynamodb":
 		return &apiError{Status: 400, Code: "ProvisionedThroughputExceededException", Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.", throttle: true}
 	}
@@ -256,6 +258,8 @@ func (s *Server) accessDenied(c *call) *apiError {
 		return &apiError{Status: 403, Code: "AccessDenied", Message: "Access Denied"}
 	case "sns":
 		return &apiError{Status: 403, Code: "AuthorizationError", Message: msg}
+	case "securityhub":
+		return &apiError{Status: 403, Code: "AccessDeniedException", Message: msg}
 	}
 	return &apiError{Status: 403, Code: "AccessDenied", Message: msg}
 }
@@ -266,6 +270,8 @@ func internalError(service string) *apiError {
 		return &apiError{Status: 500, Code: "InternalFailure", Message: "An internal error has occurred."}
 	case "application-autoscaling":
 		return &apiError{Status: 500, Code: "InternalServiceException", Message: "An internal error has occurred."}
+	case "securityhub":
+		return &apiError{Status: 500, Code: "InternalException", Message: "Internal service error"}
 	case "dynamodb":
 		return &apiError{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
 	}

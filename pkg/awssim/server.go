@@ -1,7 +1,8 @@
 // Package awssim is a local simulated AWS account for vpcguard's tests and
 // demo: one http.Handler that speaks the wire protocols of the calls
 // vpcguard makes (EC2 query/XML, SageMaker, EventBridge and Application
-// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query), so that the real SDK
+// Auto Scaling JSON 1.1, S3 REST, IAM/SNS/STS query, Security Hub
+// REST-JSON), so that the real SDK
 // v2 clients work against it when their endpoint is its URL. State comes
 // from a Scenario; writes change it and are recorded; faults (latency,
 // throttling, AccessDenied, 500s) can be injected per operation.
@@ -52,6 +53,8 @@ type Server struct {
 
 	eventsCalls   int
 	eventFailures []EntryFailure
+
+	hub hubStore // Security Hub findings
 
 	statsMu   sync.Mutex
 	calls     map[string]int
@@ -219,6 +222,7 @@ const (
 	protoQuery                 // AWS query, XML with <OpResult>
 	protoJSON                  // awsJson1_1
 	protoS3                    // REST XML
+	protoREST                  // restJson1, routed by method and path (Security Hub)
 	protoCBOR                  // Smithy RPC v2 CBOR (cloudwatch.go)
 )
 
@@ -253,6 +257,7 @@ func init() {
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
 		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
 		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", crc32: true, regional: true, ops: dynamoDBOps},
+		"securityhub":             {name: "securityhub", proto: protoREST, regional: true, ops: securityHubOps, writes: set("BatchImportFindings")},
 		// The health check's reads (health.go); CloudWatch signs as monitoring.
 		"cloudtrail": {name: "cloudtrail", proto: protoJSON, target: "CloudTrail_20131101", regional: true, ops: cloudTrailOps},
 		"sqs":        {name: "sqs", proto: protoJSON, target: "AmazonSQS", jsonVersion: "1.0", regional: true, ops: sqsOps},
@@ -411,6 +416,8 @@ func (s *Server) route(c *call) *apiError {
 		}
 	case protoS3:
 		return s.routeS3(c)
+	case protoREST:
+		return s.routeREST(c)
 	case protoCBOR:
 		// POST /service/<Service>/operation/<Op>
 		path := c.r.URL.Path
@@ -473,7 +480,7 @@ func (s *Server) recordWrite(c *call, aerr *apiError) {
 // params decodes the request parameters for the write log.
 func (c *call) params() map[string]any {
 	switch c.proto {
-	case protoJSON:
+	case protoJSON, protoREST:
 		var m map[string]any
 		if json.Unmarshal(c.body, &m) == nil && m != nil {
 			return m
@@ -719,6 +726,12 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 			return
 		}
 		h.Set("Content-Type", c.jsonContentType())
+	case protoREST:
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			s.renderError(c, errorf(500, "InternalException", "awssim: rendering %s: %v", c.op, err))
+			return
+		}
+		h.Set("Content-Type", "application/json")
 	case protoCBOR:
 		b, err := cborEncode(v)
 		if err != nil {
@@ -806,6 +819,10 @@ func (s *Server) renderError(c *call, e *apiError) {
 		}
 		json.NewEncoder(&buf).Encode(map[string]string{"__type": e.Code, "message": e.Message})
 		h.Set("Content-Type", c.jsonContentType())
+	case protoREST:
+		h.Set("X-Amzn-ErrorType", e.Code)
+		json.NewEncoder(&buf).Encode(map[string]string{"Code": e.Code, "Message": e.Message})
+		h.Set("Content-Type", "application/json")
 	case protoCBOR:
 		if e.queryError != "" {
 			h.Set("X-Amzn-Query-Error", e.queryError)

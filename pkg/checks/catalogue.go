@@ -44,6 +44,22 @@ type Definition struct {
 	Evaluate func(*inventory.Snapshot) Outcome
 }
 
+// Subject is the type of resource each of the check's verdicts is about
+// (report.ResourceModel, ResourceVPC, …): there is one Security Hub finding
+// per check and subject. Empty means the model, VPC or S3 endpoint the
+// check's helpers iterate over.
+func (d Definition) Subject() string {
+	subject, _ := mappings(d.ID)
+	return subject
+}
+
+// Controls are the controls and rules of AWS Config and Security Hub the
+// check corresponds to, where one exists.
+func (d Definition) Controls() []Control {
+	_, controls := mappings(d.ID)
+	return controls
+}
+
 // Outcome is what a check's function found; the catalogue adds the ID and
 // severity to make a report.Check.
 type Outcome struct {
@@ -51,12 +67,16 @@ type Outcome struct {
 	Resources   []string
 	Message     string
 	Remediation string
+
+	// findings are what combine folded, kept so that exemptions can be
+	// applied to each finding on its own (RunWith).
+	findings []finding
 }
 
 // Catalogue returns every check, in the order results are reported. Each
 // call builds a fresh slice: callers may filter it freely.
 func Catalogue() []Definition {
-	return []Definition{
+	defs := []Definition{
 		{ModelInVPC, "Model runs in your VPC", report.SeverityHigh,
 			"Give every model a VpcConfig (subnets and security groups) so its containers reach resources only through your VPC.",
 			evalModelInVPC},
@@ -106,6 +126,7 @@ func Catalogue() []Definition {
 			"Network ACLs are stateless: each model subnet's ACL must allow TCP 443 out to the S3 prefix list's CIDRs and the responses back in on ports 1024-65535, or the gateway endpoint is blocked as surely as without a route.",
 			evalNetworkACLS3},
 	}
+	return defs
 }
 
 // Lookup returns the definition of id.
@@ -131,19 +152,92 @@ func EndpointDependent(defs []Definition) []Definition {
 	return out
 }
 
-// Run evaluates every check of defs against s.
+// Run evaluates every check of defs against s, without exemptions (see
+// RunWith).
 func Run(s *inventory.Snapshot, defs []Definition) []report.Check {
-	out := make([]report.Check, 0, len(defs))
-	for _, d := range defs {
-		o := d.Evaluate(s)
-		if o.Resources == nil {
-			o.Resources = []string{}
-		}
-		c := report.Check{ID: d.ID, Status: o.Status, Severity: d.Severity, Resources: o.Resources, Message: o.Message}
-		if o.Status != report.StatusPass && o.Status != report.StatusNotApplicable {
-			c.Remediation = o.Remediation
-		}
-		out = append(out, c)
+	return RunWith(s, defs, Exemptions{})
+}
+
+// Control is a control or rule of a catalogue security teams already know
+// that a check corresponds to. Every one listed here was verified against
+// the AWS Config and AWS Security Hub documentation.
+type Control struct {
+	Source string // ControlSourceConfig or ControlSourceSecurityHub
+	ID     string // the AWS Config managed rule name, or the Security Hub control ID
+	// Parameters is the rule parameter that makes it check what the vpcguard
+	// check checks (e.g. serviceNames=s3), if any.
+	Parameters string
+}
+
+// Control sources.
+const (
+	ControlSourceConfig      = "AWS Config"
+	ControlSourceSecurityHub = "AWS Security Hub"
+)
+
+// String is "AWS Config vpc-endpoint-enabled (serviceNames=s3)".
+func (c Control) String() string {
+	s := c.Source + " " + c.ID
+	if c.Parameters != "" {
+		s += " (" + c.Parameters + ")"
 	}
-	return out
+	return s
+}
+
+// mappings is each check's subject and its corresponding controls: the
+// catalogue's metadata beside Catalogue, one case per check. A check without a case has the subject its helpers iterate over
+// (a model, a VPC or an S3 endpoint) and no known control.
+func mappings(id string) (subject string, controls []Control) {
+	config := func(rule, params string) Control {
+		return Control{Source: ControlSourceConfig, ID: rule, Parameters: params}
+	}
+	switch id {
+	case ModelInVPC:
+		return report.ResourceModel, []Control{config("sagemaker-model-in-vpc", "")}
+	case SubnetsMultiAZ, SubnetIPCapacity, SecurityGroupsValid, SecurityGroupEgressS3:
+		return report.ResourceModel, nil
+	case S3EndpointPresent:
+		return report.ResourceVPC, []Control{
+			config("vpc-endpoint-enabled", "serviceNames=s3"),
+			config("service-vpc-endpoint-enabled", "serviceName=s3"),
+		}
+	case S3EndpointRoutes, VPCDNS, OutboundAccess:
+		return report.ResourceVPC, nil
+	case VPCFlowLogs:
+		return report.ResourceVPC, []Control{
+			{Source: ControlSourceSecurityHub, ID: "EC2.6"},
+			config("vpc-flow-logs-enabled", ""),
+		}
+	case S3EndpointPolicyCustom, S3EndpointDeniesALRepos, S3EndpointPolicyAllows:
+		return report.ResourceVPCEndpoint, nil
+	case BucketPolicyVPCRestricted:
+		return report.ResourceBucket, nil
+	case ExecutionRoleENIPermission:
+		return report.ResourceRole, nil
+	case NetworkACLS3:
+		return report.ResourceNetworkACL, nil
+	}
+	return "", nil
+}
+
+// NearbyControl is a Security Hub control next to vpcguard's checks that
+// vpcguard deliberately leaves to Security Hub.
+type NearbyControl struct {
+	Control
+	Title  string // the control's title in Security Hub
+	Config string // the AWS Config rule behind it
+	Why    string // why vpcguard does not duplicate it
+}
+
+// LeftToSecurityHub lists the nearby Security Hub controls vpcguard does not
+// duplicate (README's control table shows them beside the checks).
+func LeftToSecurityHub() []NearbyControl {
+	return []NearbyControl{
+		{Control{ControlSourceSecurityHub, "SageMaker.5", ""}, "SageMaker models should have network isolation enabled",
+			"sagemaker-model-isolation-enabled",
+			"network isolation cuts a container off from every network, the VPC included; vpcguard checks the VPC path a model uses when it is not isolated"},
+		{Control{ControlSourceSecurityHub, "SageMaker.4", ""}, "SageMaker endpoint production variants should have an initial instance count greater than 1",
+			"sagemaker-endpoint-config-prod-instance-count",
+			"instance redundancy is availability, not network placement; vpcguard's subnets-multi-az checks that the subnets let SageMaker spread those instances across zones"},
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/policy"
+	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
 // endpointFindings applies per to every S3 gateway endpoint of the VPCs in
@@ -15,17 +16,17 @@ func endpointFindings(s *inventory.Snapshot, per func(inventory.VPCGroup, invent
 	groups, fs := scope(s)
 	for _, g := range groups {
 		if !g.VPC.Endpoints.OK() {
-			fs = append(fs, unknown("the VPC endpoints of "+g.ID, g.VPC.Endpoints.Err, g.ID))
+			fs = append(fs, unknown("the VPC endpoints of "+g.ID, g.VPC.Endpoints.Err, g.ID).about(report.ResourceVPC, g.ID))
 			continue
 		}
 		for _, e := range g.VPC.S3GatewayEndpoints(s.Region) {
 			doc, err := policy.Parse(endpointPolicy(e))
 			if err != nil {
 				fs = append(fs, fail(fmt.Sprintf("the policy of S3 endpoint %s cannot be evaluated: %v", e.ID, err),
-					modifyPolicyFix(s, e.ID), e.ID))
+					modifyPolicyFix(s, e.ID), e.ID).about(report.ResourceVPCEndpoint, e.ID))
 				continue
 			}
-			fs = append(fs, per(g, e, doc))
+			fs = append(fs, per(g, e, doc).about(report.ResourceVPCEndpoint, e.ID))
 		}
 	}
 	if len(fs) == 0 {
@@ -189,7 +190,7 @@ func evalBucketPolicyVPCRestricted(s *inventory.Snapshot) Outcome {
 				endpointIDs = append(endpointIDs, e.ID)
 			}
 		}
-		var open []string
+		var open, openBuckets []string
 		for _, b := range m.ArtifactBuckets {
 			f, ok := s.Buckets[b]
 			switch {
@@ -198,16 +199,16 @@ func evalBucketPolicyVPCRestricted(s *inventory.Snapshot) Outcome {
 			case !f.OK():
 				return unknown("the policy of bucket "+b, f.Err, b)
 			case !f.Value.Exists:
-				open = append(open, b+" (no bucket policy)")
+				open, openBuckets = append(open, b+" (no bucket policy)"), append(openBuckets, b)
 				continue
 			}
 			doc, err := policy.Parse(f.Value.Document)
 			if err != nil {
-				open = append(open, fmt.Sprintf("%s (policy cannot be evaluated: %v)", b, err))
+				open, openBuckets = append(open, fmt.Sprintf("%s (policy cannot be evaluated: %v)", b, err)), append(openBuckets, b)
 				continue
 			}
 			if ok, _ := policy.RestrictsToVPC(doc, vpc, endpointIDs); !ok {
-				open = append(open, b)
+				open, openBuckets = append(open, b), append(openBuckets, b)
 			}
 		}
 		if len(open) == 0 {
@@ -215,7 +216,7 @@ func evalBucketPolicyVPCRestricted(s *inventory.Snapshot) Outcome {
 		}
 		return fail(fmt.Sprintf("artifact buckets of model %s are not restricted to %s: %s", m.Name, orPlaceholder(vpc, "its VPC"), strings.Join(open, ", ")),
 			fmt.Sprintf("Optionally add a bucket policy statement that denies s3:* unless aws:SourceVpce is %s (keep a way in for administrators):\n  aws s3api put-bucket-policy --bucket %s --policy file://bucket-policy.json",
-				orPlaceholder(strings.Join(endpointIDs, " or "), "your S3 endpoint"), m.ArtifactBuckets[0]),
-			m.ArtifactBuckets...)
+				orPlaceholder(strings.Join(endpointIDs, " or "), "your S3 endpoint"), openBuckets[0]),
+			openBuckets...)
 	})))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/nacl"
+	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
 // The traffic a model subnet's network ACL must let through to reach S3
@@ -44,7 +45,9 @@ func evalNetworkACLS3(s *inventory.Snapshot) Outcome {
 		if len(g.Models) == 0 {
 			continue
 		}
-		fs = append(fs, aclFindings(s, g)...)
+		for _, f := range aclFindings(s, g) {
+			fs = append(fs, f.about(report.ResourceVPC, g.ID))
+		}
 	}
 	if len(fs) == 0 {
 		// As for the other VPC checks: models that could not be read may
@@ -139,7 +142,7 @@ func aclFinding(s *inventory.Snapshot, u *aclUse, cidrs []netip.Prefix) finding 
 					part += " (part of " + c.String() + ")"
 				}
 				switch {
-				case dir == directionOut || (sg.From == ephemeralFrom && sg.To == ephemeralTo):
+				case dir == directionOut:
 				case sg.From == sg.To:
 					part = fmt.Sprintf("%s port %d", part, sg.From)
 				default:
@@ -168,7 +171,7 @@ func aclFinding(s *inventory.Snapshot, u *aclUse, cidrs []netip.Prefix) finding 
 		}
 		traffic := fmt.Sprintf("outbound TCP %d to", s3Port)
 		if b.direction == directionIn {
-			traffic = fmt.Sprintf("inbound TCP %d-%d from", ephemeralFrom, ephemeralTo)
+			traffic = "inbound TCP (S3's responses) from"
 		}
 		rule := "rule " + nacl.RuleName(b.rule)
 		if b.rule == nacl.DefaultRule {

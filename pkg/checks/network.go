@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
 // vpcFindings applies per to every VPC that holds a model (and, when
@@ -17,7 +18,7 @@ func vpcFindings(s *inventory.Snapshot, withTrigger bool, per func(inventory.VPC
 		if len(g.Models) == 0 && !withTrigger {
 			continue
 		}
-		fs = append(fs, per(g))
+		fs = append(fs, per(g).about(report.ResourceVPC, g.ID))
 	}
 	if len(fs) == 0 {
 		// No model placed, but some could not be read: they may be placed

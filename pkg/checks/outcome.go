@@ -17,6 +17,15 @@ type finding struct {
 	resources []string
 	message   string
 	fix       string
+	// scope is what the finding was made for: the model, VPC or S3
+	// endpoint the check's helpers iterate over (see verdicts).
+	scope report.Ref
+}
+
+// about stamps the finding with the resource it was made for.
+func (f finding) about(typ, id string) finding {
+	f.scope = report.Ref{Type: typ, ID: id}
+	return f
 }
 
 func pass(msg string, resources ...string) finding {
@@ -45,8 +54,10 @@ func unknown(what string, err error, resources ...string) finding {
 func statusRank(s report.Status) int {
 	switch s {
 	case report.StatusFail:
-		return 3
+		return 4
 	case report.StatusUnknown:
+		return 3
+	case report.StatusExempt: // above pass: what is exempt stays visible
 		return 2
 	case report.StatusPass:
 		return 1
@@ -71,7 +82,7 @@ func combine(fs []finding) Outcome {
 	shown := func(f finding) bool {
 		return f.status == worst || (worst == report.StatusFail && f.status == report.StatusUnknown)
 	}
-	o := Outcome{Status: worst}
+	o := Outcome{Status: worst, findings: fs}
 	var msgs, fixes []string
 	seen := map[string]bool{} // resources, messages and fixes, each kept once in order
 	once := func(kind, v string) bool {
@@ -112,7 +123,7 @@ func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []f
 		if err == nil {
 			err = fmt.Errorf("none of its subnets %s exists", strings.Join(m.VPCConfig.SubnetIDs, ", "))
 		}
-		undetermined = append(undetermined, unknown("the VPC of model "+m.Name, err, m.Name))
+		undetermined = append(undetermined, unknown("the VPC of model "+m.Name, err, m.Name).about(report.ResourceModel, m.Name))
 	}
 	return groups, undetermined
 }
@@ -121,10 +132,10 @@ func scope(s *inventory.Snapshot) (groups []inventory.VPCGroup, undetermined []f
 func modelFindings(s *inventory.Snapshot, per func(inventory.Model) finding) []finding {
 	var fs []finding
 	for _, name := range slices.Sorted(maps.Keys(s.ModelErrs)) {
-		fs = append(fs, unknown(name, s.ModelErrs[name], name))
+		fs = append(fs, unknown(name, s.ModelErrs[name], name).about(report.ResourceModel, name))
 	}
 	for _, m := range s.Models {
-		fs = append(fs, per(m))
+		fs = append(fs, per(m).about(report.ResourceModel, m.Name))
 	}
 	if len(fs) == 0 {
 		fs = append(fs, notApplicable("no SageMaker model is affected"))

@@ -24,10 +24,13 @@ type Config struct {
 	Remediations      []string    // VPCGUARD_REMEDIATIONS: action IDs allowed in remediate mode (default all)
 	RoleARNs          []string    // VPCGUARD_ROLE_ARN: vpcguard's own roles (comma list); their events are skipped
 	NotifyCompliant   bool        // VPCGUARD_NOTIFY_COMPLIANT: also notify fully compliant events
+	SecurityHub       bool        // VPCGUARD_SECURITY_HUB: write the findings to AWS Security Hub (default false)
 	StateTable        string      // VPCGUARD_STATE_TABLE: the DynamoDB state table (placement index); empty: none, full scans
 	// Health names what the health self-check looks at (VPCGUARD_RULES,
 	// VPCGUARD_FUNCTIONS, VPCGUARD_DLQ_URL; health.go).
-	Health Health
+	Health       Health
+	LedgerFile   string // VPCGUARD_LEDGER_FILE: the repair ledger as a JSON file, where there is no state table
+	UndoFunction string // VPCGUARD_UNDO_FUNCTION: the undo Lambda's name, for the undo command in notifications
 }
 
 // tableName is a DynamoDB table name.
@@ -98,6 +101,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	cfg.LedgerFile = strings.TrimSpace(getenv("VPCGUARD_LEDGER_FILE"))
+	if v := strings.TrimSpace(getenv("VPCGUARD_UNDO_FUNCTION")); v != "" {
+		if len(v) > 170 || strings.ContainsAny(v, " \t\n'\"") {
+			bad("VPCGUARD_UNDO_FUNCTION", v, "want a Lambda function name or ARN")
+		} else {
+			cfg.UndoFunction = v
+		}
+	}
+	if v := strings.TrimSpace(getenv("VPCGUARD_SECURITY_HUB")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("VPCGUARD_SECURITY_HUB", v, "want true or false")
+		} else {
+			cfg.SecurityHub = b
+		}
+	}
 	if v, ok := lookup(getenv, "VPCGUARD_STATE_TABLE"); ok {
 		if !tableName.MatchString(v) {
 			bad("VPCGUARD_STATE_TABLE", v, "want a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'")

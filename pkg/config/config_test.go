@@ -133,3 +133,16 @@ func TestHealthVariables(t *testing.T) {
 		}
 	}
 }
+
+func TestLedgerAndUndoSettings(t *testing.T) {
+	cfg, err := FromEnv(env(map[string]string{
+		"VPCGUARD_LEDGER_FILE":   " /var/tmp/vpcguard-ledger.json ",
+		"VPCGUARD_UNDO_FUNCTION": "VpcGuard-UndoFunction1A2B3C",
+	}))
+	if err != nil || cfg.LedgerFile != "/var/tmp/vpcguard-ledger.json" || cfg.UndoFunction != "VpcGuard-UndoFunction1A2B3C" {
+		t.Fatalf("cfg = %+v, %v", cfg, err)
+	}
+	if _, err := FromEnv(env(map[string]string{"VPCGUARD_UNDO_FUNCTION": "undo; rm -rf /"})); err == nil || !strings.Contains(err.Error(), "VPCGUARD_UNDO_FUNCTION") {
+		t.Fatalf("a function name with spaces accepted: %v", err)
+	}
+}

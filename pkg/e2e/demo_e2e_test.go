@@ -219,7 +219,7 @@ func TestDemoRemediate(t *testing.T) {
 			case "sagemaker-CreateModel-churn-no-s3-endpoint.json":
 				const vpc, rtb = "vpc-0b1b2c3d4e5f60002", "rtb-0bbb0000000000001"
 				if param(w, "VpcId") != vpc || !slices.Equal(strs(param(w, "RouteTableId")), []string{rtb}) ||
-					param(w, "ClientToken") != remediate.ClientToken(vpc, []string{rtb}) || param(w, "PolicyDocument") != policy.HardenedDefault("aws", region) {
+					param(w, "ClientToken") != remediate.ClientToken(vpc) || param(w, "PolicyDocument") != policy.HardenedDefault("aws", region) {
 					t.Errorf("CreateVpcEndpoint %v", w.Params)
 				}
 				eps := endpointsOf(t, s, vpc)

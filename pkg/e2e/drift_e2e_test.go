@@ -29,7 +29,9 @@ func TestDriftEdges(t *testing.T) {
 		unknown  []string
 	}{
 		{name: "a group no model uses", function: "endpointguard",
-			event:   func(t *testing.T) e2e.Event { return eventFile(t, "ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json") },
+			event: func(t *testing.T) e2e.Event {
+				return eventFile(t, "ec2-RevokeSecurityGroupEgress-bastion-group-no-model.json")
+			},
 			skipped: "no SageMaker model uses security group sg-0aaa0000000000009: nothing to evaluate"},
 		{name: "the region's subnets unreadable after a disassociation", function: "endpointguard", fault: "ec2:DescribeSubnets",
 			event: func(t *testing.T) e2e.Event {

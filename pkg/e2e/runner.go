@@ -261,6 +261,20 @@ func sum(m map[string]int) int {
 	return n
 }
 
+// Reconfigure stops the session's emulators and replaces its environment
+// overrides (see SessionConfig.Env); the account keeps its state. The
+// functions start again, with the new environment, on first use.
+func (s *Session) Reconfigure(env map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, n := range s.order {
+		errs = append(errs, s.funcs[n].Close())
+	}
+	s.funcs, s.order, s.env = map[string]*Function{}, nil, env
+	return errors.Join(errs...)
+}
+
 // Functions are the session's emulators, in the order they started.
 func (s *Session) Functions() []*Function {
 	s.mu.Lock()
@@ -338,11 +352,13 @@ func WriteOps(ws []awssim.Write) []string {
 }
 
 // NonNotifyWrites drops the EventBridge PutEvents and SNS Publish writes of
-// notifications, keeping the writes that change the account.
+// notifications (and the Security Hub findings), keeping the writes that
+// change the account.
 func NonNotifyWrites(ws []awssim.Write) []awssim.Write {
 	var out []awssim.Write
 	for _, w := range ws {
-		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") {
+		if (w.Service == "events" && w.Operation == "PutEvents") || (w.Service == "sns" && w.Operation == "Publish") ||
+			(w.Service == "securityhub" && w.Operation == "BatchImportFindings") {
 			continue
 		}
 		out = append(out, w)

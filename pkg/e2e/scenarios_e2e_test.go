@@ -150,6 +150,9 @@ func scenarioCases() []scenarioCase {
 		{name: "role without ENI permissions", scenario: "role-without-eni-permissions", env: report_,
 			want: map[string]report.Status{checks.ExecutionRoleENIPermission: fail}},
 
+		{name: "scoped exemption of the endpoint, remediate", scenario: "exemption", env: remediate_,
+			want:    map[string]report.Status{checks.S3EndpointPolicyCustom: report.StatusExempt, checks.S3EndpointDeniesALRepos: fail},
+			actions: []string{"add-al-repo-deny:applied"}, writes: []string{"ec2:ModifyVpcEndpoint"}},
 		{name: "exempt VPC, remediate", scenario: "exempt-tag", env: remediate_,
 			want: noEndpoint(nil), actions: []string{"create-s3-gateway-endpoint:skipped"}, reason: "tagged vpcguard:exempt"},
 		{name: "exempt VPC, another exempt tag configured", scenario: "exempt-tag", env: with(remediate_, "VPCGUARD_EXEMPT_TAG", "team:frozen"),
@@ -301,7 +304,7 @@ func checkCreated(n int) func(t *testing.T, s *e2e.Session, o *e2e.Outcome) {
 		if len(ws) != n {
 			t.Fatalf("%d writes, want %d", len(ws), n)
 		}
-		token := remediate.ClientToken(scVPC, []string{scMainRT})
+		token := remediate.ClientToken(scVPC)
 		for _, w := range ws {
 			if param(w, "ClientToken") != token {
 				t.Errorf("ClientToken %v, want %s", param(w, "ClientToken"), token)

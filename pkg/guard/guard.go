@@ -39,6 +39,13 @@ type Notifier interface {
 	Notify(ctx context.Context, r report.Result) error
 }
 
+// FindingsWriter writes a result's findings to AWS Security Hub, as of
+// when the evaluation began, and says what it wrote;
+// *securityhub.Publisher is one.
+type FindingsWriter interface {
+	Publish(ctx context.Context, r report.Result, at time.Time) (*report.SecurityHubDelivery, error)
+}
+
 // Handler evaluates the events of some kinds.
 type Handler struct {
 	Config config.Config
@@ -49,6 +56,15 @@ type Handler struct {
 	// Remediator and Notifier are optional.
 	Remediator Remediator
 	Notifier   Notifier
+	// Progress, when set, records what each event's handling completed,
+	// so that a retry repeats only the rest (exactly-once effects).
+	Progress Progress
+	// Now is the clock exemptions expire against (default time.Now).
+	Now func() time.Time
+
+	// SecurityHub, when set, writes the findings to AWS Security Hub
+	// (VPCGUARD_SECURITY_HUB=true), before the notifications go out.
+	SecurityHub FindingsWriter
 	// Index is the placement index in the state table (VPCGUARD_STATE_TABLE);
 	// nil keeps none, and events that need the account's models scan it.
 	Index *placement.Index
@@ -102,6 +118,10 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if indexOnly(call.Kind) {
 		return h.indexOnly(ctx, log, idx, call, res)
 	}
+	// The event's progress record is read (or begun) while the state is
+	// gathered: it costs no round trip of its own.
+	begun := make(chan *attempt, 1)
+	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	// A CreateModel's entry (if the name was indexed before) is read beside
 	// the evaluation, so that indexing the model costs one write after it.
 	var prior placement.Prior
@@ -120,13 +140,14 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 			return res, nil
 		}
 	}
-	res.Checks = checks.Run(snap, defs)
+	ex := checks.Exemptions{Tag: h.Config.ExemptTag, Now: h.now()}
+	res.Checks = checks.RunWith(snap, defs, ex)
 	var gone []string
 	if len(res.Failing()) > 0 && slices.ContainsFunc(snap.Models, func(m inventory.Model) bool { return m.Indexed }) {
 		// An index entry alone is never a finding: re-read those models
 		// (and their tags, which decide exemptions) before reporting.
 		gone = g.Confirm(ctx, snap)
-		res.Checks = checks.Run(snap, defs)
+		res.Checks = checks.RunWith(snap, defs, ex)
 	}
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
 	res.Placement = placementNote(ctx, log, idx, snap)
@@ -138,16 +159,28 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if idx != nil {
 		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, prior, gone) })
 	}
+	a := <-begun
 	var errs []error
 	if h.Remediator != nil {
-		actions, err := h.Remediator.Remediate(ctx, snap, res.Checks)
+		rem := h.Remediator
+		if ar, ok := rem.(attemptRemediator); ok {
+			rem = ar.ForAttempt(a.remediateAttempt(res.Event))
+		}
+		actions, err := rem.Remediate(ctx, snap, res.Checks)
 		res.Actions = append(res.Actions, actions...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("remediate: %w", err))
 		}
 	}
+	if h.SecurityHub != nil {
+		d, err := h.SecurityHub.Publish(ctx, res, start)
+		res.SecurityHub = d
+		if err != nil {
+			errs = append(errs, fmt.Errorf("security hub: %w", err))
+		}
+	}
 	if h.Notifier != nil {
-		if err := h.Notifier.Notify(ctx, res); err != nil {
+		if err := h.notify(ctx, a, res); err != nil {
 			errs = append(errs, fmt.Errorf("notify: %w", err))
 		}
 	}
@@ -165,6 +198,13 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		return res, err
 	}
 	return res, nil
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // skipReason says why call is not evaluated, or "".

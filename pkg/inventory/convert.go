@@ -103,7 +103,7 @@ func subnetFrom(s ec2types.Subnet) Subnet {
 }
 
 func securityGroupFrom(g ec2types.SecurityGroup) SecurityGroup {
-	sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VPCID: aws.ToString(g.VpcId)}
+	sg := SecurityGroup{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.GroupName), VPCID: aws.ToString(g.VpcId), Tags: tagsFrom(g.Tags)}
 	for _, p := range g.IpPermissionsEgress {
 		perm := Permission{Protocol: aws.ToString(p.IpProtocol), FromPort: aws.ToInt32(p.FromPort), ToPort: aws.ToInt32(p.ToPort)}
 		for _, r := range p.IpRanges {

@@ -305,6 +305,7 @@ type SecurityGroup struct {
 	Name   string
 	VPCID  string
 	Egress []Permission
+	Tags   map[string]string
 }
 
 // Permission is one IP permission (rule) of a security group.

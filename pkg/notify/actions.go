@@ -43,6 +43,24 @@ func repairedBy(r report.Result, id string) bool {
 	return false
 }
 
+// repairedPassing lists the checks that applied actions repaired and that
+// are not among failing (they pass on the state the result evaluated).
+func repairedPassing(r report.Result, failing []report.Check) []string {
+	var out []string
+	for _, a := range r.Actions {
+		if a.Status != report.ActionApplied {
+			continue
+		}
+		for _, id := range repairsOf(a) {
+			id = textLine(id, 64)
+			if !slices.ContainsFunc(failing, func(c report.Check) bool { return c.ID == id }) && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
 // repairs says, under a failing check, what vpcguard did about it.
 func repairs(w *writer, r report.Result, id string) {
 	for _, a := range r.Actions {
@@ -174,11 +192,12 @@ func detail(w *writer, region string, status report.ActionStatus, d map[string]a
 	if _, ok := d["old_policy"]; ok {
 		w.line("   The previous policy is kept in the result (actions[].detail.old_policy).")
 	}
+	undo(w, d, l)
 	var keys []string
 	for k := range d {
 		switch k {
 		case "check", "reason", "error", "error_code", "api", "params", "before", "after", "verified",
-			"diff", "new_policy", "old_policy":
+			"diff", "new_policy", "old_policy", "undo", "ledger_entry":
 		default:
 			keys = append(keys, k)
 		}
@@ -190,6 +209,24 @@ func detail(w *writer, region string, status report.ActionStatus, d map[string]a
 			break
 		}
 		w.line("   ", textLine(k, 64), ": ", scalar(d[k], l))
+	}
+}
+
+// undo shows how to take a written action back: the ledger entry and the
+// exact command, or why vpcguard cannot ("undo" detail of pkg/remediate).
+func undo(w *writer, d map[string]any, l limits) {
+	u, ok := d["undo"].(map[string]any)
+	if !ok {
+		return
+	}
+	if id, ok := u["ledger_entry"].(string); ok && id != "" {
+		w.line("   Ledger entry: ", textLine(id, 64))
+	}
+	if cmd, ok := u["command"].(string); ok && cmd != "" {
+		w.line("   Undo: ", textLine(cmd, len(cmd)+1))
+	}
+	if note, ok := u["note"].(string); ok && note != "" {
+		w.line("         ", textLine(note, l.text))
 	}
 }
 

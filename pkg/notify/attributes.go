@@ -19,6 +19,7 @@ const (
 	AttrRegion       = "region"        // its region
 	AttrAction       = "action"        // none|planned|applied|failed: the most significant action
 	AttrResourceType = "resource_type" // model|endpoint-config|endpoint|vpc-endpoint|account
+	AttrExempt       = "exempt"        // String.Array of the exempt check IDs (status exempt): [] when none
 )
 
 // Attribute values are folded to printable ASCII (SNS accepts only valid XML
@@ -54,6 +55,7 @@ func Attributes(r report.Result) map[string]snstypes.MessageAttributeValue {
 		AttrRegion:       stringAttr(attrValue(r.Event.Region, "unknown")),
 		AttrAction:       stringAttr(action),
 		AttrResourceType: stringAttr(resourceType),
+		AttrExempt:       {DataType: aws.String("String.Array"), StringValue: aws.String(idsJSON(r.Exempt()))},
 	}
 }
 
@@ -72,9 +74,12 @@ func attrValue(v, fallback string) string {
 
 // checkIDsJSON is the JSON array of the failing check IDs, each once, in
 // result order: ["s3-endpoint-present","vpc-dns"]. An empty list is [].
-func checkIDsJSON(r report.Result) string {
+func checkIDsJSON(r report.Result) string { return idsJSON(r.Failing()) }
+
+// idsJSON is the JSON array of the IDs of cs, each once, in order.
+func idsJSON(cs []report.Check) string {
 	ids := []string{}
-	for _, c := range r.Failing() {
+	for _, c := range cs {
 		id := clipASCII(asciiLine(c.ID), 64)
 		if id == "" || slices.Contains(ids, id) {
 			continue

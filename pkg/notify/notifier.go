@@ -52,7 +52,9 @@ type Notifier struct {
 // delivered after the SDK's retries (and, for events, one retry of the
 // entries EventBridge rejected), so that the handler fails, Lambda retries
 // the event and, in the end, the dead-letter queue keeps it. Both channels
-// are always attempted; a retry may therefore repeat the one that succeeded.
+// are always attempted; a handler that records its progress delivers them
+// one by one (Channels, NotifyChannel) so that a retry repeats only the one
+// that failed.
 func (n Notifier) Notify(ctx context.Context, r report.Result) error {
 	log := n.logger().With("event_id", r.Event.ID, "event_name", r.Event.Name)
 	if r.Skipped != "" {
@@ -64,13 +66,8 @@ func (n Notifier) Notify(ctx context.Context, r report.Result) error {
 		return nil
 	}
 	var errs []error
-	if n.TopicARN != "" {
-		if err := n.publish(ctx, log, r); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if n.EventBus != "" {
-		if err := n.putEvents(ctx, log, r); err != nil {
+	for _, ch := range n.Channels(r) {
+		if err := n.NotifyChannel(ctx, r, ch); err != nil {
 			errs = append(errs, err)
 		}
 	}

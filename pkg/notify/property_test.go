@@ -72,7 +72,7 @@ func checkEmail(t *testing.T, e Email) {
 		}
 	}
 	total := len(e.Subject) + len(e.Body)
-	want := []string{AttrSeverity, AttrChecks, AttrAccount, AttrRegion, AttrAction, AttrResourceType}
+	want := []string{AttrSeverity, AttrChecks, AttrAccount, AttrRegion, AttrAction, AttrResourceType, AttrExempt}
 	if len(e.Attributes) != len(want) {
 		t.Errorf("attributes %v, want exactly %v", keys(e.Attributes), want)
 	}
@@ -97,7 +97,7 @@ func checkEmail(t *testing.T, e Email) {
 			}
 		}
 		switch dt := aws.ToString(v.DataType); {
-		case name == AttrChecks:
+		case name == AttrChecks || name == AttrExempt:
 			var ids []string
 			if dt != "String.Array" || json.Unmarshal([]byte(val), &ids) != nil {
 				t.Errorf("checks attribute %s %q is not a String.Array of strings", dt, val)

@@ -123,6 +123,7 @@ func renderBody(r report.Result, l limits) *writer {
 	whatHappened(w, r, l)
 	failingChecks(w, r, failing, l)
 	notes(w, r, l)
+	exemptChecks(w, r, l)
 	actions(w, r, l)
 	others(w, r, l)
 	footer(w)
@@ -178,11 +179,18 @@ func intro(w *writer, r report.Result, failing []report.Check, l limits) {
 	case report.ActionFailed:
 		w.line("A repair FAILED: see WHAT VPCGUARD DID below. The problem is still there.")
 	case report.ActionApplied:
+		// Repairs whose check no longer fails: an earlier delivery of the
+		// event repaired it, and this one evaluated the repaired state.
+		passing := repairedPassing(r, failing)
 		switch {
-		case repaired == len(failing) && repaired == 1:
+		case len(failing) > 0 && repaired == len(failing) && repaired == 1:
 			w.line("vpcguard repaired it.")
-		case repaired == len(failing) && repaired > 1:
+		case len(failing) > 0 && repaired == len(failing):
 			w.line("vpcguard repaired all of them.")
+		case len(passing) > 0 && len(failing) == 0:
+			w.linef("vpcguard repaired %s: the state re-read after the repair passes.", strings.Join(passing, ", "))
+		case len(passing) > 0 && repaired == 0:
+			w.linef("vpcguard repaired %s, which now passes; the problems below need you.", strings.Join(passing, ", "))
 		default:
 			w.linef("vpcguard repaired %d of them; the rest need you.", repaired)
 		}
@@ -294,6 +302,7 @@ func failingChecks(w *writer, r report.Result, failing []report.Check, l limits)
 		if known && def.Guideline != "" {
 			w.line("   Why it matters: ", def.Guideline)
 		}
+		controlsLine(w, "   ", c.ID)
 		repairs(w, r, c.ID)
 		if fix := textLines(c.Remediation, l.lines, l.text); len(fix) > 0 {
 			if repairedBy(r, c.ID) {
@@ -348,6 +357,7 @@ func unknownBlock(w *writer, r report.Result, n int, group []report.Check, l lim
 	resources(w, r, all, l)
 	if def, ok := checks.Lookup(c.ID); ok && len(group) == 1 {
 		w.line("   Why it matters: ", def.Guideline)
+		controlsLine(w, "   ", c.ID)
 	} else if len(group) > 1 {
 		w.line("   Why it matters:")
 		for j, g := range group {
@@ -446,6 +456,37 @@ func notes(w *writer, r report.Result, l limits) {
 			} else {
 				w.line("         ", f)
 			}
+		}
+		controlsLine(w, "    ", c.ID)
+	}
+	w.line()
+}
+
+// exemptChecks lists the checks a live exemption covers: not problems,
+// never hidden. Each message names the exemption's resource, reason, owner
+// and expiry.
+func exemptChecks(w *writer, r report.Result, l limits) {
+	ex := r.Exempt()
+	if len(ex) == 0 {
+		return
+	}
+	w.linef("EXEMPT (%s, accepted until their exemption expires: not counted as problems, not repaired)", commas(len(ex)))
+	for i, c := range ex {
+		if i == l.checks {
+			w.linef("  … and %s more: %s", commas(len(ex)-i), idList(ex[i:], l))
+			break
+		}
+		msg := c.Message
+		if i := strings.Index(msg, "; exempt: "); i > 0 && len(c.Exemptions) > 0 {
+			msg = msg[:i] // the exemptions follow, one a line
+		}
+		w.line("  - ", textLine(c.ID, 64), " [", strings.ToUpper(textLine(string(c.Severity), 16)), "]: ", textLine(msg, l.text))
+		for j, e := range c.Exemptions {
+			if j == l.list {
+				break
+			}
+			w.line("    Exempted by ", textLine(e.Resource, l.text), " (tag ", textLine(e.Tag, 128), "): owner ", textLine(e.Owner, l.text),
+				", until ", textLine(e.Expires, 16), ", reason: ", textLine(e.Reason, l.text))
 		}
 	}
 	w.line()

@@ -116,7 +116,7 @@ func TestPublishWire(t *testing.T) {
 	}
 	wantAttrs := map[string]string{
 		AttrSeverity: "String high", AttrAccount: "String 123456789012", AttrRegion: "String us-east-1",
-		AttrAction: "String none", AttrResourceType: "String model",
+		AttrAction: "String none", AttrResourceType: "String model", AttrExempt: "String.Array []",
 		AttrChecks: `String.Array ["s3-endpoint-present","s3-endpoint-routes","s3-endpoint-policy-custom","s3-endpoint-denies-al-repos","s3-endpoint-policy-allows"]`,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(wantAttrs) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
 
@@ -47,6 +49,22 @@ type Remediator struct {
 	VerifyDelay time.Duration
 	// Sleep waits d or until ctx is done; default a timer (tests replace it).
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// Ledger records each write before it is made and its outcome after
+	// (no write without a record); nil keeps none, and the actions say
+	// that vpcguard cannot undo them.
+	Ledger Ledger
+	// Locker serialises vpcguard's writes in one VPC across concurrent
+	// events; nil takes no lock (the create's ClientToken still makes one
+	// endpoint per VPC).
+	Locker Locker
+	// Undo writes the undo command each written action carries.
+	Undo ledger.UndoCommand
+	// Now is the clock of exemptions, holds and the ledger (default time.Now).
+	Now func() time.Time
+
+	attempt Attempt // the event and what its earlier deliveries did (ForAttempt)
+	holder  string  // this attempt's name on the VPC locks
 }
 
 // New returns a Remediator that writes and re-reads through client.
@@ -75,10 +93,32 @@ func New(client EC2API, cfg config.Config, log *slog.Logger) *Remediator {
 // refused for good (AccessDenied, UnauthorizedOperation, InvalidParameter…,
 // a limit) is a failed action and no error: a retry would fail alike.
 func (r *Remediator) Remediate(ctx context.Context, snap *inventory.Snapshot, results []report.Check) ([]report.Action, error) {
-	steps := Plan(snap, results, Options{ExemptTag: r.Config.ExemptTag})
-	actions := make([]report.Action, 0, len(steps))
+	if snap == nil {
+		return []report.Action{}, nil
+	}
+	opts := Options{ExemptTag: r.Config.ExemptTag, Now: r.now(), Region: snap.Region}
 	var errs []error
+	steps, opts, err := r.withHolds(ctx, snap, results, opts, Plan(snap, results, opts))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	done := map[string]report.Action{}
+	for _, d := range r.attempt.Done {
+		done[d.Key] = d.Action
+	}
+	planned := map[string]bool{}
 	for _, s := range steps {
+		planned[StepKey(s)] = true
+	}
+	actions := r.doneActions(planned)
+	for _, s := range steps {
+		key := StepKey(s)
+		if a, ok := done[key]; ok && s.Refused == "" && r.Config.Mode == report.ModeRemediate {
+			a.Detail = maps.Clone(a.Detail)
+			a.Detail[DetailNote] = joinNote(a.Detail[DetailNote], "done by an earlier attempt of this event: not attempted again")
+			actions = append(actions, a)
+			continue
+		}
 		switch {
 		case s.Refused != "":
 			actions = append(actions, s.Report(report.ActionSkipped))
@@ -89,24 +129,37 @@ func (r *Remediator) Remediate(ctx context.Context, snap *inventory.Snapshot, re
 			a.Detail[DetailReason] = fmt.Sprintf("action %s is not in VPCGUARD_REMEDIATIONS (%s)", s.Action, strings.Join(r.Config.Remediations, ","))
 			actions = append(actions, a)
 		default:
-			a, err := r.apply(ctx, snap, results, s)
+			a, err := r.apply(ctx, snap, results, s, opts)
 			actions = append(actions, a)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s on %s: %w", s.Action, firstOf(s.Resources), err))
+				continue
+			}
+			if r.attempt.Complete != nil {
+				if cerr := r.attempt.Complete(ctx, key, a); cerr != nil {
+					r.logger().WarnContext(ctx, "the event's progress could not be recorded; a retry re-plans this repair on fresh state", "step", key, "error", cerr.Error())
+				}
 			}
 		}
 	}
 	return actions, errors.Join(errs...)
 }
 
-// apply carries out one step: re-read, re-plan, write, verify.
-func (r *Remediator) apply(ctx context.Context, snap *inventory.Snapshot, results []report.Check, planned Step) (report.Action, error) {
+// apply carries out one step under the VPC's lock: re-read, re-plan,
+// record, write, verify, record the outcome.
+func (r *Remediator) apply(ctx context.Context, snap *inventory.Snapshot, results []report.Check, planned Step, opts Options) (report.Action, error) {
 	log := r.logger().With("action", planned.Action, "vpc_id", planned.VPCID, "vpc_endpoint_id", planned.EndpointID)
 	failed := func(s Step, reason string) report.Action {
 		a := s.Report(report.ActionFailed)
 		a.Detail[DetailReason] = reason
 		return a
 	}
+	unlock, err := r.lockVPC(ctx, log, snap.Account, opts.Region, planned.VPCID)
+	if err != nil {
+		log.WarnContext(ctx, "no lock", "error", err.Error())
+		return failed(planned, "the VPC's lock could not be taken, so nothing was written: "+err.Error()), err
+	}
+	defer unlock()
 
 	// Observe again just before writing, and plan the step anew from that
 	// state: a concurrent run (a duplicate event) or a person may have
@@ -123,7 +176,16 @@ func (r *Remediator) apply(ctx context.Context, snap *inventory.Snapshot, result
 		return failed(planned, "the state could not be re-read before writing, so nothing was written: "+err.Error()), err
 	}
 	current := withVPC(snap, fresh)
-	s, found := replan(current, results, Options{ExemptTag: r.Config.ExemptTag}, planned)
+	s, found := replan(current, results, opts, planned)
+	var note string
+	if !found && planned.Create != nil {
+		// Another event created the VPC's endpoint meanwhile: this one's
+		// route tables join it.
+		if j, ok := joinStep(current, results, opts, planned); ok {
+			s, found = j, true
+			note = "the VPC's S3 gateway endpoint was created meanwhile by another vpcguard run, so this event's route tables were added to it instead of creating a second endpoint"
+		}
+	}
 	switch {
 	case !found:
 		a := planned.Report(report.ActionSkipped)
@@ -134,11 +196,57 @@ func (r *Remediator) apply(ctx context.Context, snap *inventory.Snapshot, result
 		return s.Report(report.ActionSkipped), nil
 	}
 
-	endpointID, fail, err := r.write(ctx, log, s)
-	if fail != nil {
-		return *fail, err
+	a, err := r.commit(ctx, log, current, s)
+	if s.Create != nil && isMismatch(a) {
+		// The VPC's ClientToken was used by another event's create, with
+		// other route tables: join the endpoint it made, or (if that one is
+		// gone) create with a token of this event's tables.
+		if fresh, rerr := reread(ctx, r.Reader, vpc); rerr == nil {
+			current = withVPC(snap, fresh)
+			if j, ok := joinStep(current, results, opts, planned); ok {
+				note = "another vpcguard run created the VPC's S3 gateway endpoint at the same moment (IdempotentParameterMismatch on the VPC's ClientToken), so this event's route tables were added to it"
+				a, err = r.commit(ctx, log, current, j)
+			} else if len(fresh.S3GatewayEndpoints(opts.Region)) == 0 {
+				create := *s.Create
+				create.ClientToken = aws.String(respawnToken(s))
+				s.Create = &create
+				note = "the VPC's ClientToken had been used with other route tables on an endpoint since deleted: created with ClientToken " + aws.ToString(create.ClientToken)
+				a, err = r.commit(ctx, log, current, s)
+			}
+		}
 	}
-	return r.verify(ctx, log, current, s, endpointID)
+	if note != "" {
+		a.Detail[DetailNote] = joinNote(a.Detail[DetailNote], note)
+	}
+	return a, err
+}
+
+// commit records s in the ledger, writes it, verifies it and records the
+// outcome. Without a ledger record there is no write.
+func (r *Remediator) commit(ctx context.Context, log *slog.Logger, current *inventory.Snapshot, s Step) (report.Action, error) {
+	ref, err := r.record(ctx, current, s)
+	if err != nil {
+		log.ErrorContext(ctx, "ledger entry not written; nothing written", "error", err.Error())
+		a := s.Report(report.ActionFailed)
+		a.Detail[DetailReason] = "the ledger entry could not be written, so nothing was written (vpcguard makes no write without a record): " + err.Error()
+		return a, fmt.Errorf("ledger: %w", err)
+	}
+	endpointID, fail, err := r.write(ctx, log, s)
+	var a report.Action
+	written := fail == nil
+	if fail != nil {
+		a = *fail
+	} else {
+		a, err = r.verify(ctx, log, current, s, endpointID)
+		if after, ok := a.Detail[DetailAfter].(map[string]any); ok && s.Create != nil {
+			if id, ok := after["vpc_endpoint_id"].(string); ok {
+				endpointID = id
+			}
+		}
+	}
+	r.finish(ctx, log, ref, a, written, endpointID)
+	r.noteUndo(a, s, ref, written)
+	return a, err
 }
 
 // write makes the step's call and returns the endpoint written (created or

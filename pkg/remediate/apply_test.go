@@ -240,7 +240,7 @@ func TestWireCreateEndpoint(t *testing.T) {
 	if len(creates) != 1 {
 		t.Fatalf("%d CreateVpcEndpoint writes", len(creates))
 	}
-	token := remediate.ClientToken("vpc-1", []string{"rtb-a", "rtb-main"})
+	token := remediate.ClientToken("vpc-1")
 	wantParams(t, creates[0].Params, fmt.Sprintf(`{
 		"VpcId": "vpc-1",
 		"VpcEndpointType": "Gateway",
@@ -542,7 +542,7 @@ func TestWireFailedWrite(t *testing.T) {
 			t.Fatalf("%d attempts: the standard retryer did not retry", len(attempts))
 		}
 		for _, w := range attempts {
-			if w.Params["ClientToken"] != remediate.ClientToken("vpc-1", []string{"rtb-a", "rtb-main"}) {
+			if w.Params["ClientToken"] != remediate.ClientToken("vpc-1") {
 				t.Errorf("attempt without the ClientToken: %v", w.Params["ClientToken"])
 			}
 		}

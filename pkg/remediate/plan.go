@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/policy"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -28,6 +30,12 @@ type Options struct {
 	// Region and Partition of the endpoints; default the snapshot's.
 	Region    string
 	Partition string
+	// Now is the moment exemptions expire and holds end against (the
+	// exempt tag's expires=, an undo's 7 days).
+	Now time.Time
+	// Holds are the repairs that were undone recently: vpcguard does not
+	// redo them automatically until they end (see pkg/ledger).
+	Holds []ledger.Hold
 }
 
 // Plan computes the repairs for the failing checks of results, from the
@@ -41,8 +49,10 @@ type Options struct {
 // result only says which kind of repair is wanted.
 //
 // Refusals are steps with Refused set (reported as skipped): an exempt
-// model, VPC, endpoint or route table; state whose exemption cannot be
-// told; a route table that already sends S3 traffic elsewhere; several S3
+// model, VPC, endpoint or route table (a blanket or malformed exempt tag
+// on it, or a live exemption for the check the step fixes); state whose
+// exemption cannot be told; a repair undone less than 7 days ago (a hold);
+// a route table that already sends S3 traffic elsewhere; several S3
 // gateway endpoints in one VPC; a policy that cannot be parsed, has no
 // Allow left, or would outgrow the size limit.
 func Plan(snap *inventory.Snapshot, results []report.Check, opts Options) []Step {
@@ -111,6 +121,13 @@ func (p *planner) planVPC(g inventory.VPCGroup) []Step {
 			}
 		}
 	}
+	for i := range steps {
+		if steps[i].Refused == "" && v.Info.OK() {
+			if why := p.exemptFrom(steps[i].Check, "VPC "+g.ID, v.Info.Value.Tags); why != "" {
+				steps[i].Refused, steps[i].Verify = why, nil
+			}
+		}
+	}
 	return steps
 }
 
@@ -130,17 +147,9 @@ func (p *planner) vpcBlocked(g inventory.VPCGroup) string {
 	case !g.VPC.Info.OK():
 		why = append(why, fmt.Sprintf("the tags of %s could not be read (%v), so vpcguard cannot tell whether it is exempt", g.ID, g.VPC.Info.Err))
 	case p.exempt(g.VPC.Info.Value.Tags):
-		why = append(why, fmt.Sprintf("%s is tagged %s: reported, never changed", g.ID, p.opts.ExemptTag))
+		why = append(why, p.forbidden(g.ID, g.VPC.Info.Value.Tags))
 	}
 	return strings.Join(why, "; ")
-}
-
-func (p *planner) exempt(tags map[string]string) bool {
-	if p.opts.ExemptTag == "" {
-		return false
-	}
-	_, ok := tags[p.opts.ExemptTag]
-	return ok
 }
 
 // tableSet is the outcome of matching the model subnets of a VPC to route
@@ -173,9 +182,13 @@ func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) 
 		}
 		return out
 	}
+	check, action := checks.S3EndpointPresent, report.ActionCreateS3GatewayEndpoint
+	if target != nil {
+		check, action = checks.S3EndpointRoutes, report.ActionAssociateRouteTables
+	}
 	exemptBy := map[string]string{} // route table → exempt model using it
 	for _, m := range g.Models {
-		if p.exempt(m.Tags) {
+		if p.exempt(m.Tags) || p.exemptFrom(check, "", m.Tags) != "" {
 			for _, rt := range served(m) {
 				if _, seen := exemptBy[rt.ID]; !seen {
 					exemptBy[rt.ID] = m.Name
@@ -204,6 +217,10 @@ func (p *planner) modelTables(g inventory.VPCGroup, target *inventory.Endpoint) 
 				why = fmt.Sprintf("it serves exempt model %s (tagged %s)", exemptBy[rt.ID], p.opts.ExemptTag)
 			case p.exempt(rt.Tags):
 				why = fmt.Sprintf("it is tagged %s", p.opts.ExemptTag)
+			case p.exemptFrom(check, "it", rt.Tags) != "":
+				why = p.exemptFrom(check, "it", rt.Tags)
+			case p.held(action, rt.ID) != "":
+				why = p.held(action, rt.ID)
 			default:
 				if r := p.foreignS3Route(g, rt, target); r != "" {
 					why = "it already sends S3 traffic " + r + "; vpcguard never replaces a route, check which path these subnets should take"
@@ -299,6 +316,9 @@ func (p *planner) create(g inventory.VPCGroup) []Step {
 		return []Step{refuse([]string{g.ID}, fmt.Sprintf("no endpoint policy can be built for partition %q and region %q; vpcguard never creates an endpoint with the full-access default",
 			p.opts.Partition, p.opts.Region))}
 	}
+	if why := p.held(report.ActionCreateS3GatewayEndpoint, g.ID); why != "" {
+		return []Step{refuse([]string{g.ID}, why)}
+	}
 	ts := p.modelTables(g, nil)
 	var steps []Step
 	if len(ts.add) > 0 {
@@ -315,7 +335,7 @@ func (p *planner) create(g inventory.VPCGroup) []Step {
 				ResourceType: ec2types.ResourceTypeVpcEndpoint,
 				Tags:         []ec2types.Tag{{Key: aws.String(ManagedTagKey), Value: aws.String(ManagedTagValue)}},
 			}},
-			ClientToken: aws.String(ClientToken(g.ID, ts.add)),
+			ClientToken: aws.String(ClientToken(g.ID)),
 		}
 		s.NewPolicy = doc
 		s.Before = map[string]any{"vpc_id": g.ID, "s3_gateway_endpoints": []string{}, "route_tables_without_s3_route": ts.add}
@@ -374,8 +394,10 @@ func (p *planner) associate(g inventory.VPCGroup, eps []inventory.Endpoint) []St
 		s.Resources = append([]string{e.ID}, ts.add...)
 		s.Models, s.Subnets = ts.models, ts.subnets
 		if p.exempt(e.Tags) {
-			s.Refused = fmt.Sprintf("endpoint %s is tagged %s: reported, never changed", e.ID, p.opts.ExemptTag)
+			s.Refused = "endpoint " + p.forbidden(e.ID, e.Tags)
 			s.Verify = nil
+		} else if why := p.exemptFrom(checks.S3EndpointRoutes, "endpoint "+e.ID, e.Tags); why != "" {
+			s.Refused, s.Verify = why, nil
 		} else {
 			s.Modify = &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(e.ID), AddRouteTableIds: ts.add}
 		}
@@ -455,11 +477,15 @@ func (p *planner) policyStep(g inventory.VPCGroup, e inventory.Endpoint) (Step, 
 		"statements": len(doc.Statements) + len(m.Added), "added_statements": m.Added}
 	switch {
 	case p.exempt(e.Tags):
-		return refuse(fmt.Sprintf("endpoint %s is tagged %s: reported, never changed", e.ID, p.opts.ExemptTag))
+		return refuse("endpoint " + p.forbidden(e.ID, e.Tags))
+	case p.exemptFrom(s.Check, "endpoint "+e.ID, e.Tags) != "":
+		return refuse(p.exemptFrom(s.Check, "endpoint "+e.ID, e.Tags))
+	case p.held(report.ActionAddALRepoDeny, e.ID) != "":
+		return refuse(p.held(report.ActionAddALRepoDeny, e.ID))
 	case len(g.Models) == 0:
 		return refuse(fmt.Sprintf("no SageMaker model in this evaluation is placed in %s; vpcguard changes only the endpoints its models use", g.ID))
 	}
-	if name := p.exemptModelVia(g, e); name != "" {
+	if name := p.exemptModelVia(g, e, s.Check); name != "" {
 		return refuse(fmt.Sprintf("exempt model %s (tagged %s) reaches S3 through %s, so its policy is never changed", name, p.opts.ExemptTag, e.ID))
 	}
 	s.Modify = &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(e.ID), PolicyDocument: aws.String(m.Policy)}
@@ -496,17 +522,18 @@ func (p *planner) deniesOwnArtifact(g inventory.VPCGroup, before *policy.Documen
 
 // exemptModelVia names an exempt model of g whose subnets route S3 through
 // e, or returns "".
-func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint) string {
+func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint, check string) string {
+	isExempt := func(m inventory.Model) bool { return p.exempt(m.Tags) || p.exemptFrom(check, "", m.Tags) != "" }
 	if !g.VPC.RouteTables.OK() || !p.snap.Subnets.OK() {
 		for _, m := range g.Models {
-			if p.exempt(m.Tags) {
+			if isExempt(m) {
 				return m.Name // cannot tell which endpoint it uses: assume this one
 			}
 		}
 		return ""
 	}
 	for _, m := range g.Models {
-		if !p.exempt(m.Tags) {
+		if !isExempt(m) {
 			continue
 		}
 		for _, subnet := range m.VPCConfig.SubnetIDs {
@@ -518,14 +545,15 @@ func (p *planner) exemptModelVia(g inventory.VPCGroup, e inventory.Endpoint) str
 	return ""
 }
 
-// ClientToken is the idempotency token of the CreateVpcEndpoint for vpcID
-// and routeTables (in any order): the same VPC and tables always give the
-// same token, so a retry or a concurrent duplicate of the same event gets
-// the endpoint the first call created instead of a second one. It is
-// "vpcguard-" and 40 hex digits of a SHA-256: 49 ASCII characters (the
-// limit is 64).
-func ClientToken(vpcID string, routeTables []string) string {
-	h := sha256.Sum256([]byte(report.ActionCreateS3GatewayEndpoint + "\n" + vpcID + "\n" + strings.Join(sortedCopy(routeTables), ",")))
+// ClientToken is the idempotency token of vpcguard's CreateVpcEndpoint in
+// vpcID: one per VPC, whatever the route tables. A retry, a duplicate of
+// the same event and a concurrent event for another model of the VPC (with
+// other route tables) thus get the endpoint the first call created, or
+// IdempotentParameterMismatch, never a second endpoint; the executor then
+// adds its route tables to that endpoint. It is "vpcguard-" and 40 hex
+// digits of a SHA-256: 49 ASCII characters (the limit is 64).
+func ClientToken(vpcID string) string {
+	h := sha256.Sum256([]byte(report.ActionCreateS3GatewayEndpoint + "\n" + vpcID))
 	return "vpcguard-" + hex.EncodeToString(h[:])[:40]
 }
 

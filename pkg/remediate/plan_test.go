@@ -341,7 +341,7 @@ func TestPlan(t *testing.T) {
 			name: "exempt VPC: every step refused",
 			snap: func() *inventory.Snapshot {
 				s := newSnap()
-				s.VPCs["vpc-1"].Info.Value.Tags = map[string]string{exemptTag: "yes"}
+				s.VPCs["vpc-1"].Info.Value.Tags = map[string]string{exemptTag: "true"}
 				return s
 			},
 			want:    []string{"create-s3-gateway-endpoint refused vpc-1,rtb-a,rtb-c,rtb-main"},
@@ -584,7 +584,7 @@ func TestPlanCreateParameters(t *testing.T) {
 		"PolicyDocument":  hardenedUSEast1,
 		"TagSpecifications": []any{map[string]any{"ResourceType": "vpc-endpoint",
 			"Tags": []any{map[string]any{"Key": "vpcguard:managed", "Value": "true"}}}},
-		"ClientToken": ClientToken("vpc-1", []string{"rtb-main", "rtb-c", "rtb-a"}),
+		"ClientToken": ClientToken("vpc-1"),
 	}
 	if got := s.Params(); !reflect.DeepEqual(got, want) {
 		t.Errorf("params:\n got  %#v\n want %#v", got, want)
@@ -741,12 +741,21 @@ func TestPlanOtherPartition(t *testing.T) {
 }
 
 func TestClientToken(t *testing.T) {
-	a := ClientToken("vpc-1", []string{"rtb-b", "rtb-a"})
-	if a != ClientToken("vpc-1", []string{"rtb-a", "rtb-b"}) || a != ClientToken("vpc-1", []string{"rtb-a", "rtb-b", "rtb-a"}) {
-		t.Error("the token depends on the order of the route tables")
+	a := ClientToken("vpc-1")
+	if a != ClientToken("vpc-1") {
+		t.Error("the token is not deterministic")
 	}
-	if a == ClientToken("vpc-2", []string{"rtb-a", "rtb-b"}) || a == ClientToken("vpc-1", []string{"rtb-a"}) {
-		t.Error("different VPC or tables, same token")
+	if a == ClientToken("vpc-2") {
+		t.Error("two VPCs, one token")
+	}
+	// One token per VPC whatever the route tables: two events for models
+	// with disjoint route tables create one endpoint.
+	s1, s2 := newSnap(), newSnap()
+	s2.Models = s2.Models[1:] // only m2, on rtb-c
+	p1, p2 := plan(s1), plan(s2)
+	if len(p1) != 1 || len(p2) != 1 || aws.ToString(p1[0].Create.ClientToken) != aws.ToString(p2[0].Create.ClientToken) ||
+		slices.Equal(p1[0].Create.RouteTableIds, p2[0].Create.RouteTableIds) {
+		t.Errorf("creates for other route tables of one VPC: %q / %q", summary(p1), summary(p2))
 	}
 	if len(a) > 64 {
 		t.Errorf("token %q is %d characters", a, len(a))

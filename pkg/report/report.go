@@ -12,7 +12,16 @@ const (
 	StatusFail          Status = "fail"
 	StatusUnknown       Status = "unknown"        // the state could not be read
 	StatusNotApplicable Status = "not-applicable" // the guideline does not apply
+	// StatusExempt: the check fails, but a live exemption (the exempt tag's
+	// grammar, with a reason, an owner and an expiry) covers it; see
+	// Check.Exemptions. Not repaired, not counted as a failure.
+	StatusExempt Status = "exempt"
 )
+
+// Statuses is the status vocabulary, the public contract of Check.Status.
+func Statuses() []Status {
+	return []Status{StatusPass, StatusFail, StatusUnknown, StatusNotApplicable, StatusExempt}
+}
 
 // Severity ranks a check. Info checks never make an event non-compliant.
 type Severity string
@@ -89,6 +98,21 @@ type Check struct {
 	// Remediation is how to fix it by hand, with the exact AWS CLI command
 	// where one exists. Empty for passing checks.
 	Remediation string `json:"remediation,omitempty"`
+	// Exemptions are the live exemptions that made (part of) the check
+	// exempt, one per tagged resource; set only when some finding is exempt.
+	Exemptions []Exemption `json:"exemptions,omitempty"`
+	// Verdicts are the check's outcome per resource (one per subject), for
+	// the Security Hub findings. They are not part of the JSON contract.
+	Verdicts []Verdict `json:"-"`
+}
+
+// Exemption is one live exemption: the tagged resource and what its tag says.
+type Exemption struct {
+	Resource string `json:"resource"` // the model, VPC, endpoint, route table or security group tagged
+	Tag      string `json:"tag"`      // the tag key (VPCGUARD_EXEMPT_TAG)
+	Reason   string `json:"reason"`
+	Owner    string `json:"owner"`
+	Expires  string `json:"expires"` // last day it holds, YYYY-MM-DD (through 23:59:59 UTC)
 }
 
 // Action is one remediation step, planned or carried out.
@@ -109,6 +133,9 @@ type Result struct {
 	Skipped string   `json:"skipped,omitempty"`
 	Checks  []Check  `json:"checks"`
 	Actions []Action `json:"actions"`
+	// SecurityHub says what was written to AWS Security Hub; absent when
+	// VPCGUARD_SECURITY_HUB is off or the event was skipped.
+	SecurityHub *SecurityHubDelivery `json:"securityHub,omitempty"`
 	// Placement says how the placement index (VPCGUARD_STATE_TABLE) took
 	// part: the models it found, why a full scan happened instead, and what
 	// the event changed in it. Empty without an index.
@@ -122,6 +149,17 @@ func (r Result) Failing() []Check {
 	var out []Check
 	for _, c := range r.Checks {
 		if (c.Status == StatusFail || c.Status == StatusUnknown) && c.Severity != SeverityInfo {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Exempt returns the checks whose status is exempt, in order.
+func (r Result) Exempt() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Status == StatusExempt {
 			out = append(out, c)
 		}
 	}

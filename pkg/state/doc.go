@@ -32,6 +32,12 @@
 //	placement#<account>#<region>#endpoints        endpoint#<name>     each in-service endpoint: its config    pkg/placement
 //	                                                                  and the models of its variants
 //	placement#<account>#<region>#model#<name>     endpoint#<name>     the endpoints that serve a model        pkg/placement
+//	ledger#<account>#<region>                     <entry id>          a repair: before, intended after,       pkg/ledger
+//	                                                                  outcome, undo (400 days)
+//	hold#<account>#<region>#<vpc-id>              <action>#<entry>    an undone repair, not redone for 7 days pkg/ledger
+//	event#<account>#<region>#<event-id>           begin, part#<part>  an event's progress: each repair and    pkg/ledger
+//	                                                                  notification channel done (24 hours)
+//	lock#<account>#<region>#<vpc-id>              lock                the VPC's write lock (its TTL, 60 s)    pkg/ledger
 //
 // Other families (idempotency records, the repair ledger) take their own
 // first segment and document it here when they land. Keep names in keys

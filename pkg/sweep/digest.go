@@ -24,8 +24,10 @@ type Summary struct {
 	Coverage  Coverage       `json:"coverage"`
 	Endpoints EndpointCounts `json:"endpoints"`
 	// VPCs is how many VPCs hold a model evaluated by this run.
-	VPCs      int                         `json:"vpcs"`
-	Findings  FindingCounts               `json:"findings"`
+	VPCs     int           `json:"vpcs"`
+	Findings FindingCounts `json:"findings"`
+	// Exempt are the checks a live exemption covers, per VPC.
+	Exempt    []ExemptFinding             `json:"exempt"`
 	Offenders []Offender                  `json:"top_offenders"`
 	Changes   *Changes                    `json:"changes,omitempty"` // nil when no state is kept
 	Actions   map[report.ActionStatus]int `json:"actions"`
@@ -144,7 +146,9 @@ type Delivery struct {
 	Digest string `json:"digest"`
 	Events string `json:"events"`
 	State  string `json:"state"`
-	Health string `json:"health,omitempty"` // the "vpcguard Health" event
+	// SecurityHub is what the reconciliation with Security Hub did.
+	SecurityHub string `json:"security_hub,omitempty"`
+	Health      string `json:"health,omitempty"` // the "vpcguard Health" event
 }
 
 // Digest is the SNS message of a sweep.
@@ -393,6 +397,8 @@ func body(sum *Summary) string {
 		w.add("  (FAIL and UNKNOWN count VPCs; info checks inform and are not counted above)")
 	}
 	w.add("")
+
+	exemptSection(&w, sum)
 
 	if len(sum.Offenders) > 0 {
 		w.add("TOP OFFENDERS")

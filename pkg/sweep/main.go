@@ -83,12 +83,24 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if _, isFile := store.(FileStore); isFile && !env.Local {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
+	// The sweep's repairs are ledgered, and it honours the holds of undone
+	// repairs, like the event functions.
+	rem := remediate.New(clients.EC2, cfg, log)
+	ledgerStore, where, err := app.OpenLedger(cfg, clients)
+	if err != nil {
+		return nil, err
+	}
+	rem.Undo = app.UndoCommand(cfg, clients.Region)
+	if ledgerStore != nil {
+		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
+		log.Debug("ledger", "where", where)
+	}
 	s := &Sweeper{
 		Gatherer:   clients.Gatherer(),
 		Config:     cfg,
 		Options:    opts,
 		Store:      store,
-		Remediator: remediate.New(clients.EC2, cfg, log),
+		Remediator: rem,
 		Index:      clients.Index(cfg.StateTable),
 		Calls:      calls,
 		Log:        log,
@@ -99,6 +111,9 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	}
 	if !env.Local || env.Publish {
 		s.SNS, s.Events = clients.SNS, clients.Events
+		if cfg.SecurityHub {
+			s.SecurityHub = app.SecurityHubPublisher(clients, log)
+		}
 	}
 	return s, nil
 }

@@ -77,6 +77,9 @@ type Sweeper struct {
 	// events to Config.EventBus; either is skipped when nil or unset.
 	SNS    SNSPublisher
 	Events notify.EventsPutter
+	// SecurityHub, when set, reconciles vpcguard's Security Hub findings
+	// with the run's results (VPCGUARD_SECURITY_HUB=true).
+	SecurityHub Reconciler
 	// Index is the placement index (VPCGUARD_STATE_TABLE): the models it
 	// holds with the creation time ListModels gives are not described
 	// again, and the run brings it up to date. Nil keeps none.
@@ -257,10 +260,10 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		sub := grp.snapshot(snap, false)
 		res := report.Result{
 			Event: sum.Sweep, Mode: s.Config.Mode, Resource: grp.resource(sum.Sweep.Account),
-			Checks: checks.Run(sub, defs), Actions: []report.Action{},
+			Checks: s.checkGroup(readCtx, &g, grp, sub, defs, note), Actions: []report.Action{},
 		}
 		if s.Remediator != nil && len(res.Failing()) > 0 {
-			actions, err := s.remediate(repairCtx, &g, snap, grp, res.Checks, wholeAccount)
+			actions, err := s.remediate(repairCtx, &g, snap, grp, res.Checks, wholeAccount, sum.Sweep)
 			res.Actions = append(res.Actions, actions...)
 			if err != nil {
 				remediateErrs = append(remediateErrs, err)
@@ -310,6 +313,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 
 	sum.Endpoints = EndpointCounts{InService: usage.Endpoints, Configs: usage.Configs, Autoscaled: usage.Autoscaled}
 	sum.tally(results, groups, s.Options.top())
+	sum.Exempt = exemptFindings(results)
 	sum.Results = results
 	sum.Elapsed = millis(time.Since(t0))
 	sum.API = s.Calls.Stats().since(callsBefore)
@@ -326,6 +330,9 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	// Deliver: the events, the digest, then the state (a run whose digest
 	// was not delivered is repeated from the same cursor).
 	var errs []error
+	if err := s.reconcileSecurityHub(ctx, results, sum, start, wholeAccount); err != nil {
+		errs = append(errs, err)
+	}
 	if err := s.sendHealth(ctx, log, sum); err != nil {
 		errs = append(errs, err)
 	}
@@ -451,7 +458,7 @@ func (s *Sweeper) expectedInstances() int {
 // refuses accordingly. Repairs are applied only by a run that evaluated the
 // whole account: otherwise a model not yet read this pass could be exempt
 // or use the same route tables and endpoint.
-func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *inventory.Snapshot, grp group, results []report.Check, wholeAccount bool) ([]report.Action, error) {
+func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *inventory.Snapshot, grp group, results []report.Check, wholeAccount bool, ev report.Event) ([]report.Action, error) {
 	sub := grp.snapshot(snap, true)
 	opts := remediate.Options{ExemptTag: s.Config.ExemptTag}
 	if len(remediate.Plan(sub, results, opts)) == 0 {
@@ -470,7 +477,13 @@ func (s *Sweeper) remediate(ctx context.Context, g *inventory.Gatherer, snap *in
 		}
 		return actions, nil
 	}
-	return s.Remediator.Remediate(ctx, sub, results)
+	rem := s.Remediator
+	if ar, ok := rem.(interface {
+		ForAttempt(remediate.Attempt) *remediate.Remediator
+	}); ok {
+		rem = ar.ForAttempt(remediate.Attempt{Event: ev}) // the ledger names the sweep run
+	}
+	return rem.Remediate(ctx, sub, results)
 }
 
 // readTags reads the tags of sub's models (one ListTags each, bounded); a
@@ -482,6 +495,9 @@ func (s *Sweeper) readTags(ctx context.Context, g *inventory.Gatherer, sub *inve
 	var wg sync.WaitGroup
 	for i := range sub.Models {
 		m := &sub.Models[i]
+		if m.Tags != nil {
+			continue // read already, for the exemptions of a failing check
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()

@@ -91,7 +91,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep"), Log: prefixed(d.out, "  ")})
+	bin, err := e2e.Build(ctx, e2e.BuildOptions{Root: root, Dir: tmp, Functions: append(slices.Clone(e2e.Guards), "sweep", e2e.UndoFunction), Log: prefixed(d.out, "  ")})
 	if err != nil {
 		return d.fatal(err)
 	}
@@ -160,6 +160,14 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 
 	// Part 3: the health self-check (health.go).
 	d.health(ctx, runner, scenario)
+	// Part 4: an exemption, a repair and its undo.
+	d.undoPart(ctx, runner, scenario, evs, tmp)
+	if ctx.Err() != nil {
+		return d.fatal(ctx.Err())
+	}
+
+	// Part 4: Security Hub findings of one event, then their archiving.
+	d.securityHub(ctx, runner, scenario, evs)
 
 	d.summary()
 	missing := d.coverage()
@@ -275,9 +283,11 @@ func verdict(o *e2e.Outcome) string {
 	if r.Resource != nil {
 		res = r.Resource.Type + " " + r.Resource.ID
 	}
-	var fail, info, unknown []string
+	var fail, info, unknown, exempt []string
 	for _, c := range r.Checks {
 		switch {
+		case c.Status == report.StatusExempt:
+			exempt = append(exempt, c.ID)
 		case c.Status == report.StatusUnknown:
 			unknown = append(unknown, c.ID)
 		case c.Status == report.StatusFail && c.Severity == report.SeverityInfo:
@@ -297,6 +307,9 @@ func verdict(o *e2e.Outcome) string {
 	}
 	if len(info) > 0 {
 		parts = append(parts, "info: "+strings.Join(info, ", "))
+	}
+	if len(exempt) > 0 {
+		parts = append(parts, "EXEMPT "+strings.Join(exempt, ", "))
 	}
 	acts := "no action"
 	if len(r.Actions) > 0 {
@@ -378,7 +391,7 @@ func (d *demo) quote(text string) {
 // summary prints the event × check table and the actions.
 func (d *demo) summary() {
 	cat := checks.Catalogue()
-	d.printf("\n== Summary\n\nReport mode: one row per event, one column per check (F fail, . pass, ? unknown, - not applicable,\nblank not evaluated); the columns are numbered as listed below the table.\n\n")
+	d.printf("\n== Summary\n\nReport mode: one row per event, one column per check (F fail, . pass, ? unknown, - not applicable,\nE exempt, blank not evaluated); the columns are numbered as listed below the table.\n\n")
 	header := fmt.Sprintf("%-3s %-8s %-22s %-26s ", "#", "time", "event", "resource")
 	var nums []string
 	for i := range cat {
@@ -392,7 +405,7 @@ func (d *demo) summary() {
 	for i, c := range cat {
 		d.printf("  %2d %-31s %s\n", i+1, c.ID, c.Severity)
 	}
-	d.printf("\nRemediate mode (fresh account):\n\n")
+	d.printf("\nRemediate mode (fresh accounts: part 2, then part 4's event, before and after its undo):\n\n")
 	for i, o := range d.remediate {
 		d.printf("%s\n", d.row(i+1, o, cat))
 		if ws := e2e.NonNotifyWrites(o.Writes); len(ws) > 0 {
@@ -432,6 +445,8 @@ func (d *demo) row(n int, o *e2e.Outcome, cat []checks.Definition) string {
 				mark = "?"
 			case report.StatusNotApplicable:
 				mark = "-"
+			case report.StatusExempt:
+				mark = "E"
 			}
 			b.WriteString("  " + mark)
 		}

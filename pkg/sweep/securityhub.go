@@ -1,0 +1,48 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vpcguard/vpcguard/pkg/report"
+	"github.com/vpcguard/vpcguard/pkg/securityhub"
+)
+
+// Reconciler makes Security Hub hold a sweep's findings;
+// *securityhub.Publisher is one.
+type Reconciler interface {
+	Reconcile(ctx context.Context, results []report.Result, sw securityhub.Sweep) (*report.SecurityHubDelivery, error)
+}
+
+// reconcileSecurityHub hands the run's results to the Reconciler. The
+// findings are as of the run's start: an event evaluated after it wins.
+// Only a run that evaluated the whole account archives the findings of
+// resources it no longer saw.
+func (s *Sweeper) reconcileSecurityHub(ctx context.Context, results []report.Result, sum *Summary, start time.Time, wholeAccount bool) error {
+	if s.SecurityHub == nil {
+		sum.Delivery.SecurityHub = "not written: VPCGUARD_SECURITY_HUB is off (or a local run without -publish)"
+		return nil
+	}
+	d, err := s.SecurityHub.Reconcile(ctx, results, securityhub.Sweep{
+		Account: sum.Sweep.Account, Region: sum.Sweep.Region, EventID: sum.Sweep.ID,
+		At: start, Complete: wholeAccount,
+	})
+	sum.Delivery.SecurityHub = describeDelivery(d, wholeAccount)
+	return err
+}
+
+func describeDelivery(d *report.SecurityHubDelivery, wholeAccount bool) string {
+	if d == nil {
+		return "nothing written"
+	}
+	s := fmt.Sprintf("%s: %d ACTIVE and %d ARCHIVED findings written, %d unchanged, in account %s %s",
+		d.Status, d.Active, d.Archived, d.Unchanged, d.Account, d.Region)
+	if !wholeAccount {
+		s += "; findings of resources this run did not see were kept (the run did not cover the whole account)"
+	}
+	if d.Message != "" {
+		s += " (" + d.Message + ")"
+	}
+	return s
+}
