@@ -153,7 +153,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if d, ok := driftOf(call); ok {
 		if why := d.untouched(snap); why != "" {
 			res.Skipped = why
-			res.Placement = placementNote(log, ctx, idx, snap)
+			res.Placement = placementNote(ctx, log, idx, snap)
 			log.InfoContext(ctx, "skipped event", "reason", why, "gather_ms", time.Since(start).Milliseconds())
 			return res, nil
 		}
@@ -168,7 +168,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 		res.Checks = checks.RunWith(snap, defs, ex)
 	}
 	log.InfoContext(ctx, "evaluated", "resource", resource.ID, "failing", len(res.Failing()), "gather_ms", time.Since(start).Milliseconds())
-	res.Placement = placementNote(log, ctx, idx, snap)
+	res.Placement = placementNote(ctx, log, idx, snap)
 
 	// The index is kept beside the repair and the notification.
 	var upkeep placement.Upkeep

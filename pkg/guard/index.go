@@ -85,7 +85,7 @@ func keepIndex(ctx context.Context, idx *placement.Scope, call cloudtrail.Call, 
 
 // placementNote says how the index took part in finding the models, and
 // logs why it could not when it could not.
-func placementNote(log *slog.Logger, ctx context.Context, idx *placement.Scope, snap *inventory.Snapshot) string {
+func placementNote(ctx context.Context, log *slog.Logger, idx *placement.Scope, snap *inventory.Snapshot) string {
 	if idx == nil {
 		return ""
 	}

@@ -85,14 +85,13 @@ func (x *Index) In(account, region string) *Scope {
 type Scope struct {
 	x               *Index
 	account, region string
-	answered        atomic.Int64 // models ModelsPlaced returned, plus one per answer
+	answers, models atomic.Int64 // what ModelsPlaced answered through this scope
 }
 
 // Answered reports whether ModelsPlaced answered through this scope, and
 // with how many models in all.
 func (p *Scope) Answered() (bool, int) {
-	n := p.answered.Load()
-	return n > 0, int(max(n-1, 0))
+	return p.answers.Load() > 0, int(p.models.Load())
 }
 
 var _ inventory.Placement = (*Scope)(nil)
@@ -217,9 +216,8 @@ func (p *Scope) ModelsPlaced(ctx context.Context, q inventory.PlacementQuery) ([
 			}
 		}
 	}
-	if !p.answered.CompareAndSwap(0, int64(len(out))+1) {
-		p.answered.Add(int64(len(out)))
-	}
+	p.answers.Add(1)
+	p.models.Add(int64(len(out)))
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -246,13 +247,13 @@ func (s *Store) Update(ctx context.Context, key Key, u Update, opts ...WriteOpti
 	}
 	expr := ""
 	if len(sets) > 0 {
-		expr = "SET " + join(sets)
+		expr = "SET " + strings.Join(sets, ", ")
 	}
 	if len(removes) > 0 {
 		if expr != "" {
 			expr += " "
 		}
-		expr += "REMOVE " + join(removes)
+		expr += "REMOVE " + strings.Join(removes, ", ")
 	}
 	in := &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key.attrs(),
@@ -397,15 +398,4 @@ func itemFrom(raw map[string]types.AttributeValue) (Item, error) {
 
 func reserved(name string) bool {
 	return name == AttrPK || name == AttrSK || name == AttrExpires
-}
-
-func join(parts []string) string {
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += ", "
-		}
-		out += p
-	}
-	return out
 }
