@@ -83,9 +83,9 @@ func TestBadInput(t *testing.T) {
 			detail["errorMessage"] = "The Policy Document is not valid. The policy is 300000 characters long; the maximum is 20480."
 			detail["responseElements"] = nil
 		}), skipped: "the call failed (InvalidPolicyDocument)"},
-		{name: "event vpcguard does not handle", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "delete-model", func(_, detail map[string]any) {
-			detail["eventName"] = "DeleteModel"
-			detail["requestParameters"] = map[string]any{"modelName": scModel}
+		{name: "event vpcguard does not handle", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "create-training-job", func(_, detail map[string]any) {
+			detail["eventName"] = "CreateTrainingJob" // DeleteModel is handled now (the placement index's upkeep)
+			detail["requestParameters"] = map[string]any{"trainingJobName": "churn-retrain"}
 		}), skipped: "not one vpcguard handles"},
 		{name: "event for the other function", function: "modelguard", ev: modify("modify-to-modelguard", func(map[string]any, map[string]any) {}),
 			skipped: "handled by another vpcguard function"},
