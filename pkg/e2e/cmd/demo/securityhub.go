@@ -28,7 +28,7 @@ func (d *demo) securityHub(ctx context.Context, runner *e2e.Runner, scenario str
 		return
 	}
 	ev := evs[i]
-	d.printf("\n== 4. Security Hub (VPCGUARD_SECURITY_HUB=true), fresh account: the findings of one event, then the archiving after a repair\n")
+	d.printf("\n== 5. Security Hub (VPCGUARD_SECURITY_HUB=true), fresh account: the findings of one event, then the archiving after a repair\n")
 	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		d.failures = append(d.failures, err.Error())
