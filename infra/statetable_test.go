@@ -41,8 +41,8 @@ func TestStateTable(t *testing.T) {
 }
 
 // Each function may make exactly the item actions it uses, on the state
-// table only, on vpcguard's own record families only (the placement index
-// and pkg/ledger's ledger, holds, event progress and locks).
+// table only, on vpcguard's own record families only (the placement index;
+// the ledger, holds, event progress and VPC locks of pkg/ledger).
 func TestStateTableGrantsAreExactAndScoped(t *testing.T) {
 	for _, ctx := range []map[string]string{reportCtx, remediateCtx} {
 		s := synth(t, ctx)

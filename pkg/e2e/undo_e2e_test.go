@@ -13,6 +13,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
+	"github.com/vpcguard/vpcguard/pkg/scenarios"
 	"github.com/vpcguard/vpcguard/pkg/undo"
 )
 
@@ -34,8 +35,33 @@ func undoCall(t *testing.T, s *e2e.Session, req undo.Request) *e2e.UndoOutcome {
 // verifies; the next CreateModel in the VPC within the 7 days does not
 // create it again, and says why.
 func TestRepairUndoHold(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.json")
-	s := session(t, "no-s3-endpoint", map[string]string{"VPCGUARD_MODE": "remediate", "VPCGUARD_LEDGER_FILE": path}, nil)
+	t.Run("ledger file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "ledger.json")
+		s := session(t, "no-s3-endpoint", map[string]string{"VPCGUARD_MODE": "remediate", "VPCGUARD_LEDGER_FILE": path}, nil)
+		testRepairUndoHold(t, s, "VPCGUARD_LEDGER_FILE="+path)
+	})
+	t.Run("state table", func(t *testing.T) {
+		sc, err := scenarios.Load("no-s3-endpoint")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := &syncWriter{b: &strings.Builder{}}
+		s, err := (&e2e.Runner{Bin: bin, SNS: sns, Log: log}).Start(e2e.SessionConfig{Scenario: sc, Index: true,
+			Env: map[string]string{"VPCGUARD_MODE": "remediate"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			s.Close()
+			if t.Failed() {
+				t.Logf("emulator and function output:\n%s", log.String())
+			}
+		})
+		testRepairUndoHold(t, s, "VPCGUARD_STATE_TABLE="+e2e.StateTable)
+	})
+}
+
+func testRepairUndoHold(t *testing.T, s *e2e.Session, ledgerVar string) {
 
 	o := replay(t, s, createModelEvent(t, s, scModel))
 	r := mustResult(t, o)
@@ -43,7 +69,7 @@ func TestRepairUndoHold(t *testing.T) {
 	a := action(t, r, report.ActionCreateS3GatewayEndpoint)
 	id, _ := a.Detail[remediate.DetailLedgerEntry].(string)
 	u, _ := a.Detail[remediate.DetailUndo].(map[string]any)
-	want := "VPCGUARD_LEDGER_FILE=" + path + " AWS_REGION=us-east-1 undo -action " + id + " -confirm"
+	want := ledgerVar + " AWS_REGION=us-east-1 undo -action " + id + " -confirm"
 	if !ledger.ValidID(id) || u["command"] != want {
 		t.Fatalf("ledger entry %q, undo %v; want command %s", id, u, want)
 	}

@@ -2,6 +2,7 @@ package guard_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -238,5 +239,32 @@ func TestConcurrentDuplicateDeliveriesEmailOnce(t *testing.T) {
 				t.Errorf("%d PutEvents for one event delivered 4 times", n)
 			}
 		})
+	}
+}
+
+// TestEventFilesHaveTheirOwnIDs: the progress record is keyed by the
+// EventBridge id, so two distinct sample events must never share one (a
+// second would be taken for a retry of the first).
+func TestEventFilesHaveTheirOwnIDs(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no events: %v", err)
+	}
+	seen := map[string]string{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &ev) != nil || ev.ID == "" {
+			continue // the malformed samples
+		}
+		if other, dup := seen[ev.ID]; dup {
+			t.Errorf("%s and %s share the event id %s", filepath.Base(other), filepath.Base(f), ev.ID)
+		}
+		seen[ev.ID] = f
 	}
 }

@@ -168,7 +168,7 @@ func (d *demo) run(ctx context.Context, eventsDir, scenario, logFile string, ver
 		return d.fatal(ctx.Err())
 	}
 
-	// Part 4: Security Hub findings of one event, then their archiving.
+	// Part 5: Security Hub findings of one event, then their archiving.
 	d.securityHub(ctx, runner, scenario, evs)
 
 	// Part 6: organization mode (org.go).

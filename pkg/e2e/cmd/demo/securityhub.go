@@ -24,11 +24,11 @@ const securityHubEvent = "sagemaker-CreateModel-churn-no-s3-endpoint.json"
 func (d *demo) securityHub(ctx context.Context, runner *e2e.Runner, scenario string, evs []e2e.Event) {
 	i := slices.IndexFunc(evs, func(e e2e.Event) bool { return e.File == securityHubEvent })
 	if i < 0 {
-		d.printf("\n== 4. Security Hub: skipped (%s is not among the events)\n", securityHubEvent)
+		d.printf("\n== 5. Security Hub: skipped (%s is not among the events)\n", securityHubEvent)
 		return
 	}
 	ev := evs[i]
-	d.printf("\n== 4. Security Hub (VPCGUARD_SECURITY_HUB=true), fresh account: the findings of one event, then the archiving after a repair\n")
+	d.printf("\n== 5. Security Hub (VPCGUARD_SECURITY_HUB=true), fresh account: the findings of one event, then the archiving after a repair\n")
 	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		d.failures = append(d.failures, err.Error())
