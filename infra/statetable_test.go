@@ -41,7 +41,8 @@ func TestStateTable(t *testing.T) {
 }
 
 // Each function may make exactly the item actions it uses, on the state
-// table only, on placement-index items only.
+// table only, on vpcguard's own record families only (the placement index
+// and pkg/ledger's ledger, holds, event progress and locks).
 func TestStateTableGrantsAreExactAndScoped(t *testing.T) {
 	for _, ctx := range []map[string]string{reportCtx, remediateCtx} {
 		s := synth(t, ctx)
@@ -54,7 +55,7 @@ func TestStateTableGrantsAreExactAndScoped(t *testing.T) {
 			if g.resource != table {
 				t.Errorf("%v: %s may %s on %s, want the state table only", ctx, g.role, g.action, g.resource)
 			}
-			if want := `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["placement#*"]}}`; g.condition != want {
+			if want := `{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["placement#*","ledger#*","hold#*","event#*","lock#*"]}}`; g.condition != want {
 				t.Errorf("%v: %s %s condition %s, want %s", ctx, g.role, g.action, g.condition, want)
 			}
 			byRole[g.role] = append(byRole[g.role], g.action)

@@ -95,7 +95,7 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		// call per model runs beside DescribeModel.
 		g.ModelTags = true
 		rem := remediate.New(c.EC2, cfg, log)
-		rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+		rem.Undo = UndoCommand(cfg, clients.Region)
 		if store != nil {
 			rem.Ledger, rem.Locker = store, store
 		}
@@ -128,6 +128,13 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		h.Targets = guardTargets{accounts: NewAccounts(awsCfg, clients, cfg), newTarget: target}
 	}
 	return h, nil
+}
+
+// UndoCommand writes the undo command of the repairs: the undo function
+// (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
+// on the configured ledger (the state table before the file, as OpenLedger).
+func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Table: cfg.StateTable, File: cfg.LedgerFile}
 }
 
 // LedgerStore is everything vpcguard keeps about its own writes: the repair

@@ -3,12 +3,14 @@ package awssim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // The scenario defines the tables and their first items; a bad table or
@@ -19,7 +21,12 @@ func TestDynamoDBScenarioTables(t *testing.T) {
 		{"pk": json.RawMessage(`{"S":"a"}`), "sk": json.RawMessage(`{"S":"1"}`)},
 	}}}}
 	srv, url := Start(t, sc)
-	c := dynamodb.NewFromConfig(TestConfig(url, "us-east-1"))
+	cfg := TestConfig(url, "us-east-1")
+	var sdkLog strings.Builder
+	cfg.Logger = logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+		fmt.Fprintf(&sdkLog, format+"\n", v...)
+	})
+	c := dynamodb.NewFromConfig(cfg)
 	out, err := c.Query(context.Background(), &dynamodb.QueryInput{
 		TableName: aws.String("state"), KeyConditionExpression: aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "a"}},
@@ -32,6 +39,14 @@ func TestDynamoDBScenarioTables(t *testing.T) {
 	}
 	if got := srv.Items("state"); len(got) != 2 || srv.Items("other") != nil {
 		t.Errorf("Items = %v", got)
+	}
+	// DynamoDB's client checks each response against its X-Amz-Crc32.
+	if _, err := c.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("nope"),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}, "sk": &types.AttributeValueMemberS{Value: "b"}}}); err == nil {
+		t.Error("GetItem from a missing table: no error")
+	}
+	if sdkLog.Len() > 0 {
+		t.Errorf("the SDK complained: %s", sdkLog.String())
 	}
 	if len(srv.Writes()) != 0 {
 		t.Errorf("state table calls recorded as account writes: %v", srv.Writes())

@@ -27,10 +27,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -237,6 +239,9 @@ type serviceDef struct {
 	writes   map[string]bool
 
 	jsonVersion string // JSON protocol version: default 1.1, DynamoDB 1.0
+	// crc32 adds X-Amz-Crc32 (the body's CRC-32) to every response, as
+	// DynamoDB does; its SDK client checks it.
+	crc32 bool
 }
 
 var services map[string]*serviceDef
@@ -251,7 +256,7 @@ func init() {
 		"sns":                     {name: "sns", proto: protoQuery, xmlns: "https://sns.amazonaws.com/doc/2010-03-31/", regional: true, ops: snsOps, writes: set("Publish")},
 		"events":                  {name: "events", proto: protoJSON, target: "AWSEvents", regional: true, ops: eventsOps, writes: set("PutEvents")},
 		"application-autoscaling": {name: "application-autoscaling", proto: protoJSON, target: "AnyScaleFrontendService", regional: true, ops: autoScalingOps, writes: set("RegisterScalableTarget")},
-		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", regional: true, ops: dynamoDBOps},
+		"dynamodb":                {name: "dynamodb", proto: protoJSON, target: "DynamoDB_20120810", jsonVersion: "1.0", crc32: true, regional: true, ops: dynamoDBOps},
 		"securityhub":             {name: "securityhub", proto: protoREST, regional: true, ops: securityHubOps, writes: set("BatchImportFindings")},
 		// The health check's reads (health.go); CloudWatch signs as monitoring.
 		"cloudtrail": {name: "cloudtrail", proto: protoJSON, target: "CloudTrail_20131101", regional: true, ops: cloudTrailOps},
@@ -747,8 +752,16 @@ func (s *Server) render(c *call, v any, aerr *apiError) {
 	}
 	// No explicit Content-Length: Go sets it for short bodies and chunks
 	// long ones, as EC2 does.
+	c.setCRC32(buf.Bytes())
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(buf.Bytes())
+}
+
+// setCRC32 sets X-Amz-Crc32 for the services that send it.
+func (c *call) setCRC32(body []byte) {
+	if c.svc != nil && c.svc.crc32 {
+		c.w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	}
 }
 
 // rawBody is a response body written as is (S3).
@@ -840,6 +853,7 @@ func (s *Server) renderError(c *call, e *apiError) {
 		h.Set("x-amz-request-id", c.reqID)
 		h.Set("x-amz-id-2", c.reqID)
 	}
+	c.setCRC32(buf.Bytes())
 	c.w.WriteHeader(e.Status)
 	c.w.Write(buf.Bytes())
 }

@@ -142,7 +142,7 @@ func aclFinding(s *inventory.Snapshot, u *aclUse, cidrs []netip.Prefix) finding 
 					part += " (part of " + c.String() + ")"
 				}
 				switch {
-				case dir == directionOut || (sg.From == ephemeralFrom && sg.To == ephemeralTo):
+				case dir == directionOut:
 				case sg.From == sg.To:
 					part = fmt.Sprintf("%s port %d", part, sg.From)
 				default:
@@ -171,7 +171,7 @@ func aclFinding(s *inventory.Snapshot, u *aclUse, cidrs []netip.Prefix) finding 
 		}
 		traffic := fmt.Sprintf("outbound TCP %d to", s3Port)
 		if b.direction == directionIn {
-			traffic = fmt.Sprintf("inbound TCP %d-%d from", ephemeralFrom, ephemeralTo)
+			traffic = "inbound TCP (S3's responses) from"
 		}
 		rule := "rule " + nacl.RuleName(b.rule)
 		if b.rule == nacl.DefaultRule {

@@ -41,7 +41,7 @@ func TestNetworkACLS3(t *testing.T) {
 				delete(s.SubnetACLs.Value, subnetA) // subnet-0a has no explicit association
 			},
 			message: []string{"network ACL acl-default (the VPC's default) of subnets subnet-0a (models fraud-v3) blocks the S3 gateway endpoint: " +
-				"inbound TCP 1024-65535 from 3.5.0.0/19 ports 1024-32767, 52.216.0.0/15 ports 1024-32767, 54.231.0.0/16 ports 1024-32767 is denied by the '*' rule (no numbered entry allows it)"},
+				"inbound TCP (S3's responses) from 3.5.0.0/19 ports 1024-32767, 52.216.0.0/15 ports 1024-32767, 54.231.0.0/16 ports 1024-32767 is denied by the '*' rule (no numbered entry allows it)"},
 			fix: []string{"--network-acl-id acl-default --ingress --rule-number 150 --protocol tcp --port-range From=1024,To=65535 --cidr-block 3.5.0.0/19 --rule-action allow",
 				"--ingress --rule-number 149 --protocol tcp --port-range From=1024,To=65535 --cidr-block 52.216.0.0/15",
 				"--ingress --rule-number 148 --protocol tcp --port-range From=1024,To=65535 --cidr-block 54.231.0.0/16"}},
@@ -60,7 +60,7 @@ func TestNetworkACLS3(t *testing.T) {
 				a.Entries = append(a.Entries, nacl.Entry{RuleNumber: 10, Protocol: "-1", Action: "deny", CIDR: "54.231.0.0/16"})
 				s.SubnetACLs.Value[subnetA], s.SubnetACLs.Value[subnetB] = a, a
 			},
-			message: []string{"network ACL acl-b of subnets subnet-0a, subnet-0b (models fraud-v3) blocks", "inbound TCP 1024-65535 from 54.231.0.0/16 is denied by rule 10"},
+			message: []string{"network ACL acl-b of subnets subnet-0a, subnet-0b (models fraud-v3) blocks", "inbound TCP (S3's responses) from 54.231.0.0/16 ports 1024-65535 is denied by rule 10"},
 			fix:     []string{"--ingress --rule-number 9 "}},
 		{name: "no free rule number below the blocking one", status: report.StatusFail,
 			mutate: func(s *inventory.Snapshot) {

@@ -83,10 +83,13 @@ func TestBadInput(t *testing.T) {
 			detail["errorMessage"] = "The Policy Document is not valid. The policy is 300000 characters long; the maximum is 20480."
 			detail["responseElements"] = nil
 		}), skipped: "the call failed (InvalidPolicyDocument)"},
-		{name: "event vpcguard does not handle", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "delete-model", func(_, detail map[string]any) {
-			detail["eventName"] = "DeleteModel"
-			detail["requestParameters"] = map[string]any{"modelName": scModel}
+		{name: "event vpcguard does not handle", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "stop-notebook", func(_, detail map[string]any) {
+			detail["eventName"] = "StopNotebookInstance"
+			detail["requestParameters"] = map[string]any{"notebookInstanceName": "research"}
 		}), skipped: "not one vpcguard handles"},
+		{name: "DeleteModel with its name hidden", ev: edit(t, "sagemaker-DeleteModel-churn-model-v7.json", "delete-model-hidden", func(_, detail map[string]any) {
+			detail["requestParameters"] = map[string]any{"modelName": "HIDDEN_DUE_TO_SECURITY_REASONS"}
+		}), skipped: "logged no name or id"},
 		{name: "event for the other function", function: "modelguard", ev: modify("modify-to-modelguard", func(map[string]any, map[string]any) {}),
 			skipped: "handled by another vpcguard function"},
 		{name: "vpcguard's own call", ev: edit(t, "sagemaker-CreateModel-fraud-detector-compliant.json", "own-call", func(_, detail map[string]any) {

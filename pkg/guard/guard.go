@@ -136,6 +136,10 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if indexOnly(call.Kind) {
 		return h.indexOnly(ctx, log, idx, call, res)
 	}
+	// The event's progress record is read (or begun) while the state is
+	// gathered: it costs no round trip of its own.
+	begun := make(chan *attempt, 1)
+	go func() { begun <- h.beginAttempt(ctx, log, res.Event) }()
 	// A CreateModel's entry (if the name was indexed before) is read beside
 	// the evaluation, so that indexing the model costs one write after it.
 	var prior placement.Prior
@@ -173,7 +177,7 @@ func (h *Handler) Handle(ctx context.Context, call cloudtrail.Call) (report.Resu
 	if idx != nil {
 		wg.Go(func() { upkeep, upkeepErr = keepIndex(ctx, idx, call, snap, prior, gone) })
 	}
-	a := h.beginAttempt(ctx, log, res.Event)
+	a := <-begun
 	var errs []error
 	if h.Remediator != nil {
 		rem := h.Remediator

@@ -43,7 +43,7 @@ func TestNetworkACLDrift(t *testing.T) {
 		// is found as the ACL's association instead.
 		{name: "a churn subnet moves to the locked-down ACL", files: []string{fileACLAssoc}, resource: "network-acl acl-0bbb0000000000002", status: fail,
 			messages: []string{"network ACL acl-0bbb0000000000002 of subnets subnet-0bbb000000000a001 (models churn-model-v7)",
-				"inbound TCP 1024-65535 from 3.5.0.0/19, 52.216.0.0/15, 54.231.0.0/17 is denied by the '*' rule"}},
+				"inbound TCP (S3's responses) from 3.5.0.0/19 ports 1024-65535, 52.216.0.0/15 ports 1024-65535, 54.231.0.0/17 ports 1024-65535 is denied by the '*' rule"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := driftAccountFor(t, nil, nil)

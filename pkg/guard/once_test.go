@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,14 +20,34 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 	"github.com/vpcguard/vpcguard/pkg/scenarios"
+	"github.com/vpcguard/vpcguard/pkg/state"
+	"github.com/vpcguard/vpcguard/pkg/state/statetest"
 )
 
 const findingsTopic = "arn:aws:sns:us-east-1:111122223333:vpcguard-findings"
 
+// ledgerStore is a ledger store: the file, or the state table.
+type ledgerStore interface {
+	guard.Progress
+	remediate.Ledger
+	remediate.Locker
+	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
+}
+
+// stores are the progress stores under test: the ledger file, and the
+// state table in awssim and (where it runs) dynalite.
+func stores(t *testing.T) map[string]func(t *testing.T) ledgerStore {
+	out := map[string]func(t *testing.T) ledgerStore{"file": func(t *testing.T) ledgerStore { return fileStore(t) }}
+	for _, b := range statetest.Both(t) {
+		out["table "+b.Name] = func(t *testing.T) ledgerStore { return ledger.NewTable(state.New(b.Client, statetest.Table)) }
+	}
+	return out
+}
+
 // notifying is the demo account's handler with SNS and EventBridge going to
 // the simulated account and, when store is set, the event progress (and in
 // remediate mode the ledger and locks) in store.
-func notifying(t *testing.T, mode report.Mode, store *ledger.FileStore) (*guard.Handler, *awssim.Server) {
+func notifying(t *testing.T, mode report.Mode, store ledgerStore) (*guard.Handler, *awssim.Server) {
 	t.Helper()
 	sc, err := scenarios.Load("demo")
 	if err != nil {
@@ -96,12 +117,14 @@ func fileStore(t *testing.T) *ledger.FileStore {
 // event. The retry puts the EventBridge entries and sends no second email.
 // Without the progress record it would (the control case).
 func TestRetryAfterEventBridgeFailureSendsNoSecondEmail(t *testing.T) {
-	for _, withProgress := range []bool{true, false} {
-		name := map[bool]string{true: "with progress", false: "without progress (control)"}[withProgress]
+	cases := stores(t)
+	cases["without progress (control)"] = nil
+	for name, newStore := range cases {
+		withProgress := newStore != nil
 		t.Run(name, func(t *testing.T) {
-			var store *ledger.FileStore
+			var store ledgerStore
 			if withProgress {
-				store = fileStore(t)
+				store = newStore(t)
 			}
 			h, srv := notifying(t, report.ModeReport, store)
 			raw := eventFile(t, "sagemaker-CreateModel-churn-no-s3-endpoint.json")
@@ -138,7 +161,12 @@ func TestRetryAfterEventBridgeFailureSendsNoSecondEmail(t *testing.T) {
 // repair attempt (no EC2 write at all), reports the repair it made before
 // and sends the one email, with it; the EventBridge entries went out once.
 func TestRetryAfterEmailFailureRepairsOnce(t *testing.T) {
-	store := fileStore(t)
+	for name, newStore := range stores(t) {
+		t.Run(name, func(t *testing.T) { testRetryAfterEmailFailureRepairsOnce(t, newStore(t)) })
+	}
+}
+
+func testRetryAfterEmailFailureRepairsOnce(t *testing.T, store ledgerStore) {
 	h, srv := notifying(t, report.ModeRemediate, store)
 	raw := eventFile(t, "sagemaker-CreateModel-churn-no-s3-endpoint.json")
 	if err := srv.SetFault("sns:Publish", awssim.Fault{InternalError: true}); err != nil {
@@ -181,5 +209,34 @@ func TestRetryAfterEmailFailureRepairsOnce(t *testing.T) {
 	}
 	if entries, _ := store.Recent(context.Background(), "111122223333", "us-east-1", 0); len(entries) != 1 || entries[0].Status != ledger.StatusApplied {
 		t.Errorf("ledger %+v", entries)
+	}
+}
+
+// TestConcurrentDuplicateDeliveriesEmailOnce: EventBridge delivers at least
+// once, and two copies may run at the same time: one email, one set of
+// EventBridge entries.
+func TestConcurrentDuplicateDeliveriesEmailOnce(t *testing.T) {
+	for name, newStore := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			h, srv := notifying(t, report.ModeReport, newStore(t))
+			raw := eventFile(t, "sagemaker-CreateModel-churn-no-s3-endpoint.json")
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Go(func() { _, errs[i] = h.HandleJSON(context.Background(), raw) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("delivery %d: %v", i, err)
+				}
+			}
+			if n := count(srv, "sns", "Publish", true); n != 1 {
+				t.Errorf("%d emails for one event delivered 4 times", n)
+			}
+			if n := count(srv, "events", "PutEvents", true); n != 1 {
+				t.Errorf("%d PutEvents for one event delivered 4 times", n)
+			}
+		})
 	}
 }

@@ -189,18 +189,32 @@ func TestHundredsOfEntries(t *testing.T) {
 	}
 }
 
-// firstMatch is the brute-force EC2 rule for one packet: the lowest rule
+// oracle is the brute-force EC2 rule for one packet: the lowest rule
 // number whose entry matches, else '*'.
-func firstMatch(es []Entry, egress bool, addr netip.Addr, port int) (bool, int32) {
+type oracle []struct {
+	rule int32
+	m    match
+}
+
+func newOracle(es []Entry, egress bool) oracle {
+	var o oracle
+	for _, e := range es {
+		if m, ok := e.tcpMatch(); ok && e.Egress == egress {
+			o = append(o, struct {
+				rule int32
+				m    match
+			}{e.RuleNumber, m})
+		}
+	}
+	return o
+}
+
+func (o oracle) decide(addr netip.Addr, port int) (bool, int32) {
 	best := int32(DefaultRule + 1)
 	allowed := false
-	for _, e := range es {
-		if e.Egress != egress || e.RuleNumber >= best {
-			continue
-		}
-		m, ok := e.tcpMatch()
-		if ok && m.cidr.Contains(addr) && m.from <= port && port <= m.to {
-			best, allowed = e.RuleNumber, m.allow
+	for _, x := range o {
+		if x.rule < best && x.m.cidr.Contains(addr) && x.m.from <= port && port <= x.m.to {
+			best, allowed = x.rule, x.m.allow
 		}
 	}
 	if best == DefaultRule+1 {
@@ -209,27 +223,47 @@ func firstMatch(es []Entry, egress bool, addr netip.Addr, port int) (bool, int32
 	return allowed, best
 }
 
+func firstMatch(es []Entry, egress bool, addr netip.Addr, port int) (bool, int32) {
+	return newOracle(es, egress).decide(addr, port)
+}
+
 // checkCover: the segments are disjoint, cover the flow exactly, and agree
-// with the brute-force rule at their corners and centre.
+// with the brute-force rule at their corners and centre. Disjointness is
+// checked pair by pair for up to 256 segments; beyond, every probed point
+// must lie in exactly one segment (with the total size, that leaves no
+// room for an overlap the probes would all miss by chance).
 func checkCover(t testing.TB, es []Entry, f Flow, segs []Segment) {
 	t.Helper()
+	o := newOracle(es, f.Egress)
 	var total uint64
+	contains := func(s Segment, a netip.Addr, p int) bool { return s.CIDR.Contains(a) && s.From <= p && p <= s.To }
 	for i, s := range segs {
 		if !f.CIDR.Masked().Contains(s.CIDR.Addr()) || s.CIDR.Bits() < f.CIDR.Bits() || s.From < f.From || s.To > f.To || s.From > s.To {
 			t.Fatalf("segment %v outside the flow %+v", s, f)
 		}
-		for _, o := range segs[i+1:] {
-			if s.CIDR.Overlaps(o.CIDR) && s.From <= o.To && o.From <= s.To {
-				t.Fatalf("segments %v and %v overlap", s, o)
+		if len(segs) <= 256 {
+			for _, x := range segs[i+1:] {
+				if s.CIDR.Overlaps(x.CIDR) && s.From <= x.To && x.From <= s.To {
+					t.Fatalf("segments %v and %v overlap", s, x)
+				}
 			}
 		}
 		total += s.Size()
-		first := s.CIDR.Addr()
-		last := lastAddr(s.CIDR)
-		for _, a := range []netip.Addr{first, last} {
+		for _, a := range []netip.Addr{s.CIDR.Addr(), lastAddr(s.CIDR)} {
 			for _, p := range []int{s.From, s.To, (s.From + s.To) / 2} {
-				if allowed, rule := firstMatch(es, f.Egress, a, p); allowed != s.Allowed || rule != s.Rule {
+				if allowed, rule := o.decide(a, p); allowed != s.Allowed || rule != s.Rule {
 					t.Fatalf("%s port %d: segment says %v by %s, the first matching entry is %s (%v)", a, p, s.Allowed, RuleName(s.Rule), RuleName(rule), allowed)
+				}
+				if len(segs) > 256 && i%16 == 0 {
+					n := 0
+					for _, x := range segs {
+						if contains(x, a, p) {
+							n++
+						}
+					}
+					if n != 1 {
+						t.Fatalf("%s port %d lies in %d segments", a, p, n)
+					}
 				}
 			}
 		}

@@ -22,6 +22,8 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/policy"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
+	"github.com/vpcguard/vpcguard/pkg/state"
+	"github.com/vpcguard/vpcguard/pkg/state/statetest"
 )
 
 func fileLedger(t *testing.T) *ledger.FileStore {
@@ -221,13 +223,26 @@ func concurrentScenario(n int) *awssim.Scenario {
 // creates never overlap.
 func TestWireConcurrentModelsOneEndpoint(t *testing.T) {
 	const n = 20
-	for _, withLock := range []bool{false, true} {
-		t.Run(fmt.Sprintf("lock=%v", withLock), func(t *testing.T) {
+	type store interface {
+		remediate.Ledger
+		remediate.Locker
+		Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
+	}
+	stores := map[string]func(t *testing.T) store{
+		"no lock, file ledger": func(t *testing.T) store { return fileLedger(t) },
+		"file lock":            func(t *testing.T) store { return fileLedger(t) },
+	}
+	for _, b := range statetest.Both(t) {
+		stores["state table lock, "+b.Name] = func(t *testing.T) store { return ledger.NewTable(state.New(b.Client, statetest.Table)) }
+	}
+	for name, newStore := range stores {
+		withLock := name != "no lock, file ledger"
+		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, concurrentScenario(n))
 			if err := e.sim.SetFault("ec2:CreateVpcEndpoint", awssim.Fault{Latency: awssim.Duration(100 * time.Millisecond)}); err != nil {
 				t.Fatal(err)
 			}
-			l := fileLedger(t)
+			l := newStore(t)
 			var wg sync.WaitGroup
 			results := make([][]report.Action, n)
 			errs := make([]error, n)

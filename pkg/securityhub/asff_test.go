@@ -221,9 +221,9 @@ func TestRenderRepairsAndActions(t *testing.T) {
 	}
 }
 
-// TestRenderExemptHook: a check or verdict with the exemption status is
+// TestRenderExempt: a check or verdict with the exemption status is
 // archived with the exemption in ProductFields, and recorded.
-func TestRenderExemptHook(t *testing.T) {
+func TestRenderExempt(t *testing.T) {
 	r := sample()
 	r.Checks[0].Status = statusExempt
 	r.Checks[0].Verdicts[0].Message = "model Churn-V7 is tagged vpcguard:exempt=ticket-42"

@@ -73,7 +73,12 @@ type env struct {
 
 func newEnv(t testing.TB, mutate func(*awssim.Scenario)) *env {
 	t.Helper()
-	sc, err := scenarios.Load("demo")
+	return newScenarioEnv(t, "demo", mutate)
+}
+
+func newScenarioEnv(t testing.TB, scenario string, mutate func(*awssim.Scenario)) *env {
+	t.Helper()
+	sc, err := scenarios.Load(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,5 +514,46 @@ func TestANewerEvaluationWins(t *testing.T) {
 	d, err = e.pub.Publish(ctx, func() report.Result { p := pass; p.Checks[0].ID = checks.VPCDNS; return p }(), t0.Add(2*time.Second))
 	if err != nil || d.Status != report.SecurityHubNothing || d.Unchanged != 1 {
 		t.Errorf("never failed: %+v, %v", d, err)
+	}
+}
+
+// TestAnExemptionArchivesItsFinding: a live exemption on the S3 endpoint
+// makes s3-endpoint-policy-custom exempt; its finding is recorded ARCHIVED,
+// still FAILED, with the exemption's reason, owner and expiry.
+func TestAnExemptionArchivesItsFinding(t *testing.T) {
+	e := newScenarioEnv(t, "exemption", nil)
+	call := cloudtrail.Call{Kind: cloudtrail.KindCreateModel, Name: "CreateModel", Source: cloudtrail.SourceSageMaker,
+		Account: account, Region: region, EnvelopeID: "ev-exempt",
+		CreateModel: &cloudtrail.CreateModel{ModelName: "scoring-v1"}}
+	res, err := e.handler(t).Handle(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exempted report.Check
+	for _, c := range res.Checks {
+		if c.ID == checks.S3EndpointPolicyCustom {
+			exempted = c
+		}
+	}
+	if exempted.Status != report.StatusExempt {
+		t.Fatalf("%s is %s: %s", checks.S3EndpointPolicyCustom, exempted.Status, exempted.Message)
+	}
+	id := prefix + "s3-endpoint-policy-custom/vpce-0e2e0000000000001"
+	f := e.srv.Findings()[id]
+	if f == nil {
+		t.Fatalf("no finding %s; delivery %+v", id, res.SecurityHub)
+	}
+	for k, want := range map[string]string{
+		"vpcguard/CheckStatus":      "exempt",
+		"vpcguard/ExemptionReason":  "default policy kept until the bucket-scoped policy ships (CHG-4711)",
+		"vpcguard/ExemptionOwner":   "ml-platform@example.com",
+		"vpcguard/ExemptionExpires": "2099-12-31",
+	} {
+		if got := str(path(f, "ProductFields", k)); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if str(f["RecordState"]) != "ARCHIVED" || str(path(f, "Compliance", "Status")) != "FAILED" || str(path(f, "Severity", "Label")) != "INFORMATIONAL" {
+		t.Errorf("exempt finding: %v %v %v", f["RecordState"], path(f, "Compliance", "Status"), path(f, "Severity", "Label"))
 	}
 }

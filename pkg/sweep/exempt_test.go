@@ -2,10 +2,14 @@ package sweep_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
+	"github.com/vpcguard/vpcguard/pkg/ledger"
+	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 	"github.com/vpcguard/vpcguard/pkg/sweep"
 	"github.com/vpcguard/vpcguard/pkg/sweep/sweepsim"
@@ -57,5 +61,54 @@ func TestSweepExemptions(t *testing.T) {
 		if !strings.Contains(sum.Digest.Body, want) {
 			t.Errorf("digest lacks %q:\n%s", want, sum.Digest.Body)
 		}
+	}
+}
+
+// TestSweepHonoursHolds: a repair undone less than 7 days ago is not made
+// again by the sweep either, and its ledger records the sweep's repairs.
+func TestSweepHonoursHolds(t *testing.T) {
+	sc := sweepsim.Generate(sweepsim.Options{Models: 100, VPCs: 10, Endpoints: 2})
+	e := newEnv(t, sc, noBackoff)
+	cfg := reportConfig()
+	cfg.Mode = report.ModeRemediate
+	s := e.sweeper(cfg, sweep.Options{Concurrency: 8})
+	l, err := ledger.OpenFile(filepath.Join(t.TempDir(), "ledger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := l.AddHold(context.Background(), ledger.Hold{Action: report.ActionCreateS3GatewayEndpoint, Account: sweepsim.Account, Region: sweepsim.Region,
+		VPCID: sweepsim.VPCID(0), Resources: []string{sweepsim.VPCID(0)}, Entry: "rep-20261126T101500Z-3f9a1c2b", Undone: now, Until: now.Add(ledger.HoldDuration)}); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Remediator.(*remediate.Remediator)
+	r.Ledger, r.Locker = l, l
+	sum, err := s.Run(context.Background(), sweep.Trigger{ID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held, applied int
+	for _, res := range sum.Results {
+		for _, a := range res.Actions {
+			switch {
+			case a.ID == report.ActionCreateS3GatewayEndpoint && a.Status == report.ActionSkipped &&
+				strings.Contains(a.Detail[remediate.DetailReason].(string), "was undone at"):
+				held++
+			case a.Status == report.ActionApplied:
+				applied++
+			}
+		}
+	}
+	if held != 1 || applied == 0 {
+		t.Fatalf("held %d, applied %d: %v", held, applied, sum.Actions)
+	}
+	for _, w := range e.ec2Writes() {
+		if w.Operation == "CreateVpcEndpoint" {
+			t.Errorf("the held create was made: %+v", w)
+		}
+	}
+	entries, _ := l.Recent(context.Background(), sweepsim.Account, sweepsim.Region, 0)
+	if len(entries) != applied || entries[0].Event != "run-1" || entries[0].EventName != sweep.EventName {
+		t.Errorf("%d ledger entries for %d repairs: %+v", len(entries), applied, entries)
 	}
 }

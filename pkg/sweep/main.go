@@ -18,7 +18,6 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/health"
-	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -84,12 +83,14 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if _, isFile := store.(FileStore); isFile && !env.Local {
 		log.Warn("the sweep state is a local file, which does not outlive a Lambda execution environment: use s3://bucket/key", "state", opts.State)
 	}
+	// The sweep's repairs are ledgered, and it honours the holds of undone
+	// repairs, like the event functions.
 	rem := remediate.New(clients.EC2, cfg, log)
 	ledgerStore, where, err := app.OpenLedger(cfg, clients)
 	if err != nil {
 		return nil, err
 	}
-	rem.Undo = ledger.UndoCommand{Function: cfg.UndoFunction, Region: clients.Region, File: cfg.LedgerFile}
+	rem.Undo = app.UndoCommand(cfg, clients.Region)
 	if ledgerStore != nil {
 		rem.Ledger, rem.Locker = ledgerStore, ledgerStore
 		log.Debug("ledger", "where", where)

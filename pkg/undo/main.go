@@ -162,6 +162,9 @@ func New(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Un
 	}
 	g := clients.Gatherer()
 	g.Account = aws.ToString(id.Account)
+	if idx := clients.Index(cfg.StateTable); idx != nil {
+		g.Placement = idx.In(g.Account, clients.Region) // the models of a VPC, from the index
+	}
 	u := &Undoer{
 		EC2: clients.EC2, Account: aws.ToString(id.Account), Region: clients.Region, Where: where, Log: log,
 		Scoped: g.Scoped,
@@ -169,5 +172,5 @@ func New(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Un
 	if store != nil {
 		u.Ledger, u.Locker = store, store
 	}
-	return u, ledger.UndoCommand{Region: clients.Region, File: cfg.LedgerFile}, nil
+	return u, app.UndoCommand(cfg, clients.Region), nil
 }

@@ -234,8 +234,8 @@ func (u *Undoer) write(ctx context.Context, p Plan) (string, error) {
 		if err != nil {
 			return call, err
 		}
-		for _, f := range out.Unsuccessful {
-			code := ""
+		if len(out.Unsuccessful) > 0 { // one endpoint asked for: it was not deleted
+			f, code := out.Unsuccessful[0], ""
 			if f.Error != nil {
 				code = aws.ToString(f.Error.Code) + ": " + aws.ToString(f.Error.Message)
 			}
