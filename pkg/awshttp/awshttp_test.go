@@ -49,9 +49,8 @@ func snsClient(url string, client aws.HTTPClient, plain bool, attempts int) *sns
 
 // bodySeen records what net/http would be given as the request body.
 type bodySeen struct {
-	writerTo     bool
-	body         []byte
-	copyAfterEOF error // io.Copy of the body after the SDK closed it
+	writerTo bool
+	body     []byte
 }
 
 // recordingClient is an HTTP client that answers Publish itself and keeps

@@ -14,9 +14,7 @@
 package health
 
 import (
-	"cmp"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -126,11 +124,10 @@ func (r Report) Headline() string {
 
 // Targets are vpcguard's own resources, which the stack names (pkg/config).
 type Targets struct {
-	Region    string
-	Partition string // default aws
-	Account   string // for ARNs in fixes; optional
-	TopicARN  string
-	Health    config.Health
+	Region   string
+	Account  string // for the report; optional
+	TopicARN string
+	Health   config.Health
 }
 
 // Definition is one item of the catalogue.
@@ -262,12 +259,4 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
-}
-
-func (t Targets) partition() string { return cmp.Or(t.Partition, "aws") }
-
-// functionARN is the ARN of a function of the account, or a placeholder
-// account when it is not known.
-func (t Targets) functionARN(name string) string {
-	return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", t.partition(), t.Region, cmp.Or(t.Account, "ACCOUNT_ID"), name)
 }

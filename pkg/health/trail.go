@@ -63,18 +63,14 @@ var probes = []Probe{
 	{"autoscaling.amazonaws.com", "RegisterScalableTarget"},
 }
 
-// Probes returns the calls a trail must log for vpcguard (one per event
-// source its rules match).
-func Probes() []Probe { return slices.Clone(probes) }
-
 // verdict is whether a trail logs an event: yes, no, or cannot tell (and why).
 type verdict struct {
 	logs    bool
 	unknown string
 }
 
-// Logs says whether the selectors log the management write event p.
-func (s Selectors) Logs(p Probe) verdict {
+// logs says whether the selectors log the management write event p.
+func (s Selectors) logs(p Probe) verdict {
 	if len(s.Advanced) > 0 {
 		var unknown []string
 		for _, a := range s.Advanced {
@@ -156,7 +152,7 @@ func (fs FieldSelector) holds(v string) bool {
 	return true
 }
 
-// trailName is what fixes use for the stack's own trail, when there is none.
+// fixTrailName is the trail the fix of a Region without any trail creates.
 const fixTrailName = "vpcguard-management-events"
 
 func evaluateTrail(obs *Observation) Item {
@@ -189,7 +185,7 @@ func evaluateTrail(obs *Observation) Item {
 		var missing, undecided []string
 		if tr.Selectors.OK() {
 			for _, p := range probes {
-				switch v := tr.Selectors.Value.Logs(p); {
+				switch v := tr.Selectors.Value.logs(p); {
 				case v.logs:
 				case v.unknown != "":
 					undecided = append(undecided, v.unknown)

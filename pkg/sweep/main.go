@@ -106,7 +106,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 		Log:        log,
 		Health: &health.Checker{
 			Readers: health.ReadersFrom(clients.Config, clients.Events, clients.SNS),
-			Targets: health.Targets{Region: clients.Region, Partition: clients.Partition, TopicARN: cfg.TopicARN, Health: cfg.Health},
+			Targets: health.Targets{Region: clients.Region, TopicARN: cfg.TopicARN, Health: cfg.Health},
 		},
 	}
 	if !env.Local || env.Publish {
