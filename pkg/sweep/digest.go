@@ -381,21 +381,7 @@ func body(sum *Summary) string {
 	}
 	w.add("")
 
-	f := sum.Findings
-	w.add("FINDINGS: %s (failing or unverified checks, counted once per VPC)", commas(f.Total))
-	var sev []string
-	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
-		sev = append(sev, fmt.Sprintf("%s %d", s, f.BySeverity[s]))
-	}
-	w.add("  %s; %d failing, %d could not be verified.", strings.Join(sev, ", "), f.Failed, f.Unknown)
-	if len(f.ByCheck) > 0 {
-		w.add("")
-		w.add("  %-32s %-8s %6s %8s %8s", "CHECK", "SEVERITY", "FAIL", "UNKNOWN", "MODELS")
-		for _, cc := range f.ByCheck {
-			w.add("  %-32s %-8s %6d %8d %8s", cc.ID, cc.Severity, cc.Fail, cc.Unknown, commas(cc.Models))
-		}
-		w.add("  (FAIL and UNKNOWN count VPCs; info checks inform and are not counted above)")
-	}
+	findingsSection(&w, sum.Findings, "  (FAIL and UNKNOWN count VPCs; info checks inform and are not counted above)")
 	w.add("")
 
 	exemptSection(&w, sum)
@@ -484,6 +470,27 @@ func body(sum *Summary) string {
 	w.add("Each failing check of each VPC is also a \"vpcguard Finding\" event when VPCGUARD_EVENT_BUS is set;")
 	w.add("run the sweep locally (go run ./functions/sweep -results) for every resource by name.")
 	return w.String()
+}
+
+// findingsSection writes the FINDINGS block: the total, the counts by
+// severity, and the table by check, followed by note when there is one.
+func findingsSection(w *lines, f FindingCounts, note string) {
+	w.add("FINDINGS: %s (failing or unverified checks, counted once per VPC)", commas(f.Total))
+	var sev []string
+	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
+		sev = append(sev, fmt.Sprintf("%s %d", s, f.BySeverity[s]))
+	}
+	w.add("  %s; %d failing, %d could not be verified.", strings.Join(sev, ", "), f.Failed, f.Unknown)
+	if len(f.ByCheck) > 0 {
+		w.add("")
+		w.add("  %-32s %-8s %6s %8s %8s", "CHECK", "SEVERITY", "FAIL", "UNKNOWN", "MODELS")
+		for _, cc := range f.ByCheck {
+			w.add("  %-32s %-8s %6d %8d %8s", cc.ID, cc.Severity, cc.Fail, cc.Unknown, commas(cc.Models))
+		}
+		if note != "" {
+			w.add("%s", note)
+		}
+	}
 }
 
 func changeList(w *lines, label string, list []Change) {

@@ -465,20 +465,7 @@ func RenderOrganization(sum *OrgSummary) Digest {
 		}
 		w.add("")
 	}
-	f := sum.Findings
-	w.add("FINDINGS: %s (failing or unverified checks, counted once per VPC)", commas(f.Total))
-	var sevs []string
-	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
-		sevs = append(sevs, fmt.Sprintf("%s %d", s, f.BySeverity[s]))
-	}
-	w.add("  %s; %d failing, %d could not be verified.", strings.Join(sevs, ", "), f.Failed, f.Unknown)
-	if len(f.ByCheck) > 0 {
-		w.add("")
-		w.add("  %-32s %-8s %6s %8s %8s", "CHECK", "SEVERITY", "FAIL", "UNKNOWN", "MODELS")
-		for _, cc := range f.ByCheck {
-			w.add("  %-32s %-8s %6d %8d %8s", cc.ID, cc.Severity, cc.Fail, cc.Unknown, commas(cc.Models))
-		}
-	}
+	findingsSection(&w, sum.Findings, "")
 	w.add("")
 	w.add("REMEDIATION (%s mode)", sum.Mode)
 	if len(sum.Actions) == 0 {
