@@ -35,15 +35,22 @@ func printTable(out io.Writer, r *Results) {
 	}
 	row("figure", func(f *FunctionResult) string { return f.Name })
 	measured := func(f *FunctionResult) bool { return f.Init.N > 0 }
+	// unmeasured is the cell of a cold-start figure that has none.
+	unmeasured := func(f *FunctionResult) string {
+		if !eventInvoked(f.Name) {
+			return "n/a"
+		}
+		return "error"
+	}
 	row(fmt.Sprintf("cold start: init, median of %d", r.Samples), func(f *FunctionResult) string {
 		if !measured(f) {
-			return "error"
+			return unmeasured(f)
 		}
 		return fmt.Sprintf("%.1f ms", f.Init.Median)
 	})
 	row("cold start: init, min – max", func(f *FunctionResult) string {
 		if !measured(f) {
-			return "error"
+			return unmeasured(f)
 		}
 		return fmt.Sprintf("%.1f – %.1f ms", f.Init.Min, f.Init.Max)
 	})
@@ -55,13 +62,13 @@ func printTable(out io.Writer, r *Results) {
 	})
 	row("invocation Duration, cold / warm", func(f *FunctionResult) string {
 		if !measured(f) {
-			return "error"
+			return unmeasured(f)
 		}
 		return fmt.Sprintf("%.1f / %.1f ms", f.ColdDuration.Median, f.WarmDuration.Median)
 	})
 	row("peak RSS per invocation, median / max", func(f *FunctionResult) string {
 		if !measured(f) {
-			return "error"
+			return unmeasured(f)
 		}
 		return fmt.Sprintf("%.1f / %.1f MiB", f.PeakRSS.Median, f.PeakRSS.Max)
 	})
