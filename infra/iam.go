@@ -147,17 +147,26 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 }
 
 // guardReadStatements are the reads of state gathering (report mode).
-func guardReadStatements(g guardScope) []awsiam.PolicyStatement {
+func guardReadStatements(g guardScope) []awsiam.PolicyStatement { return modelReadStatements(g, true) }
+
+// modelReadStatements are the reads that place models (SageMaker, EC2,
+// bucket policies, role simulation) and, with scalableTargets, the
+// variants' autoscaling limits.
+func modelReadStatements(g guardScope, scalableTargets bool) []awsiam.PolicyStatement {
 	star := []*string{jsii.String("*")}
 	var sagemaker []*string
 	for _, resource := range []string{"model", "endpoint-config", "endpoint"} {
 		sagemaker = append(sagemaker, g.arns("sagemaker", resource, "*")...)
 	}
-	return []awsiam.PolicyStatement{
+	out := []awsiam.PolicyStatement{
 		statement("DescribeSageMakerResources", sagemakerDescribeActions, sagemaker, nil),
 		statement("ListSageMakerResources", sagemakerListActions, star, nil),
 		statement("DescribeNetwork", ec2DescribeActions, star, nil),
-		statement("DescribeScalableTargets", autoscalingDescribeActions, star, nil),
+	}
+	if scalableTargets {
+		out = append(out, statement("DescribeScalableTargets", autoscalingDescribeActions, star, nil))
+	}
+	return append(out,
 		statement("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
 			[]*string{g.stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),
@@ -166,7 +175,7 @@ func guardReadStatements(g guardScope) []awsiam.PolicyStatement {
 			[]*string{g.stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
 			})}, nil),
-	}
+	)
 }
 
 // guardWriteStatements are exactly the permissions of the allowed
@@ -219,37 +228,12 @@ func guardWriteStatements(g guardScope, cfg Settings) []awsiam.PolicyStatement {
 //
 // No repair and no notification: undo neither creates nor adds anything.
 func undoStatements(stack awscdk.Stack, cfg Settings, logs awslogs.LogGroup) []awsiam.PolicyStatement {
-	st := func(sid string, actions []string, resources []*string, conditions map[string]interface{}) awsiam.PolicyStatement {
-		p := &awsiam.PolicyStatementProps{
-			Sid: jsii.String(sid), Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(actions...), Resources: &resources,
-		}
-		if conditions != nil {
-			p.Conditions = &conditions
-		}
-		return awsiam.NewPolicyStatement(p)
-	}
-	star := []*string{jsii.String("*")}
 	vpcEndpoints := regional(stack, "ec2", "vpc-endpoint", "*")
-	out := []awsiam.PolicyStatement{
-		st("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
-		st("DescribeSageMakerResources", sagemakerDescribeActions, []*string{
-			regional(stack, "sagemaker", "model", "*"),
-			regional(stack, "sagemaker", "endpoint-config", "*"),
-			regional(stack, "sagemaker", "endpoint", "*"),
-		}, nil),
-		st("ListSageMakerResources", sagemakerListActions, star, nil),
-		st("DescribeNetwork", ec2DescribeActions, star, nil),
-		// The models' placement is gathered as for an event (one way to
-		// list models), which reads their roles and buckets too.
-		st("ReadModelBucketPolicies", []string{"s3:GetBucketPolicy"},
-			[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("s3"), Region: jsii.String(""), Account: jsii.String(""), Resource: jsii.String("*"),
-			})}, nil),
-		st("SimulateExecutionRoles", []string{"iam:SimulatePrincipalPolicy"},
-			[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
-			})}, nil),
-	}
+	// The models' placement is gathered as for an event (one way to list
+	// models), which reads their roles and buckets too; no autoscaling.
+	out := append([]awsiam.PolicyStatement{
+		statement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
+	}, modelReadStatements(guardScope{stack: stack}, false)...)
 	var modify []*string
 	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
 		modify = append(modify, vpcEndpoints)
@@ -258,10 +242,10 @@ func undoStatements(stack awscdk.Stack, cfg Settings, logs awslogs.LogGroup) []a
 		modify = append(modify, regional(stack, "ec2", "route-table", "*")) // RemoveRouteTableIds
 	}
 	if len(modify) > 0 {
-		out = append(out, st("UndoModifyVpcEndpoint", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
+		out = append(out, statement("UndoModifyVpcEndpoint", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
 	}
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
-		out = append(out, st("UndoCreateVpcEndpoint", []string{"ec2:DeleteVpcEndpoints"}, []*string{vpcEndpoints},
+		out = append(out, statement("UndoCreateVpcEndpoint", []string{"ec2:DeleteVpcEndpoints"}, []*string{vpcEndpoints},
 			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + managedTagKey: managedTagValue}}))
 	}
 	return out
