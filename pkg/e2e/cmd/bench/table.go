@@ -138,7 +138,9 @@ func printTable(out io.Writer, r *Results) {
 
 	events := []string{}
 	for _, f := range r.Functions {
-		events = append(events, f.Name+": "+f.Event)
+		if eventInvoked(f.Name) {
+			events = append(events, f.Name+": "+f.Event)
+		}
 	}
 	fmt.Fprintf(out, "\ninit: the emulator's INIT REPORT durationMs (aws-lambda-rie %s), a fresh emulator and account per sample,\n", shortRIE())
 	fmt.Fprintf(out, "  bootstraps built as deployed but for this machine's arch; invoked against the awssim demo account with\n")
