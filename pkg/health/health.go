@@ -81,6 +81,9 @@ type Report struct {
 	// NotSeeingEvents: an event-supply item (trail, rules) fails.
 	NotSeeingEvents bool   `json:"not_seeing_events"`
 	Items           []Item `json:"items"`
+	// NotChecked says what of vpcguard's deployment this check does not
+	// read (Targets.NotChecked), so that a pass is not read as more.
+	NotChecked []string `json:"not_checked,omitempty"`
 }
 
 // Failing returns the items that are not OK, in catalogue order.
@@ -128,6 +131,10 @@ type Targets struct {
 	Account  string // for the report; optional
 	TopicARN string
 	Health   config.Health
+	// NotChecked are the parts of the deployment the check cannot read
+	// (in organization mode, the member accounts'), one sentence each;
+	// the report repeats them.
+	NotChecked []string
 }
 
 // Definition is one item of the catalogue.
@@ -154,7 +161,8 @@ func Catalogue() []Definition {
 
 // Evaluate runs the catalogue on obs.
 func Evaluate(obs *Observation) Report {
-	r := Report{Account: obs.Targets.Account, Region: obs.Targets.Region, Checked: obs.Now.UTC(), Status: report.StatusPass}
+	r := Report{Account: obs.Targets.Account, Region: obs.Targets.Region, Checked: obs.Now.UTC(), Status: report.StatusPass,
+		NotChecked: obs.Targets.NotChecked}
 	for _, d := range Catalogue() {
 		it := d.Evaluate(obs)
 		it.ID, it.Title, it.Severity, it.EventSupply = d.ID, d.Title, d.Severity, d.EventSupply

@@ -12,7 +12,7 @@ import (
 )
 
 func notConfigured(variable, what string) Item {
-	return Item{Status: report.StatusNotApplicable, Message: variable + " is unset, so " + what + " is not checked (the stack sets it)"}
+	return Item{Status: report.StatusNotApplicable, Message: variable + " is unset, so " + what + " is checked (the stack sets it)"}
 }
 
 func evaluateRules(obs *Observation) Item {

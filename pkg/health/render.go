@@ -46,6 +46,9 @@ func (r Report) Lines() []string {
 			item(it)
 		}
 	}
+	for _, n := range r.NotChecked {
+		out = append(out, "  not checked: "+n)
+	}
 	return out
 }
 

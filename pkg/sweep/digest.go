@@ -320,12 +320,12 @@ func Render(sum *Summary) Digest {
 
 func subject(sum *Summary) string {
 	sev := "OK"
-	if s := sum.severity(); s != "" && s != report.SeverityInfo {
+	if s := digestSeverity(sum.Findings, sum.Health); s != "" && s != report.SeverityInfo {
 		sev = strings.ToUpper(string(s))
 	}
 	where := strings.TrimSpace(sum.Sweep.Account + " " + sum.Sweep.Region)
 	s := fmt.Sprintf("[vpcguard] %s sweep %s: %s", sev, where, plural(sum.Findings.Total, "finding", "findings"))
-	if h := sum.healthSubject(); h != "" {
+	if h := healthSubject(sum.Health); h != "" {
 		s = fmt.Sprintf("[vpcguard] %s sweep %s: %s; %s", sev, where, h, plural(sum.Findings.Total, "finding", "findings"))
 	}
 	if sum.Findings.Total > 0 {
@@ -340,16 +340,7 @@ func subject(sum *Summary) string {
 func body(sum *Summary) string {
 	var w lines
 	c := sum.Coverage
-	// A failing health item goes first: the rest may read as "compliant"
-	// only because vpcguard hears nothing.
-	if !sum.healthOK() {
-		w.add("%s", sum.Health.Headline())
-		w.add("")
-		for _, l := range sum.healthLines() {
-			w.add("%s", l)
-		}
-		w.add("")
-	}
+	healthAtTop(&w, sum.Health)
 	w.add("vpcguard sweep of account %s in %s (%s mode)", or(sum.Sweep.Account, "unknown"), or(sum.Sweep.Region, "unknown"), sum.Mode)
 	w.add("Run %s started %s and took %s.", sum.Sweep.ID, sum.Started.Format(time.RFC3339), seconds(sum.Elapsed))
 	w.add("")
@@ -453,12 +444,7 @@ func body(sum *Summary) string {
 		w.add("")
 		w.add("PLACEMENT INDEX: %s.", sum.Placement)
 	}
-	if sum.healthOK() {
-		w.add("")
-		for _, l := range sum.healthLines() {
-			w.add("%s", l)
-		}
-	}
+	healthAtEnd(&w, sum.Health)
 	if len(sum.Notes) > 0 {
 		w.add("")
 		w.add("NOTES")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/config"
-	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
 	"github.com/vpcguard/vpcguard/pkg/report"
 )
@@ -104,10 +103,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 		Index:      clients.Index(cfg.StateTable),
 		Calls:      calls,
 		Log:        log,
-		Health: &health.Checker{
-			Readers: health.ReadersFrom(clients.Config, clients.Events, clients.SNS),
-			Targets: health.Targets{Region: clients.Region, TopicARN: cfg.TopicARN, Health: cfg.Health},
-		},
+		Health:     newHealthChecker(clients, cfg),
 	}
 	if !env.Local || env.Publish {
 		s.SNS, s.Events = clients.SNS, clients.Events
@@ -160,7 +156,11 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 
 	ctx := context.Background()
 	env := Env{Getenv: getenv, Log: log, Local: !inLambda, Publish: *publish, State: *state}
-	if multiTarget(getenv) { // organization mode, or several Regions: org_main.go
+	// -health checks the function's own deployment, in every mode (in
+	// organization mode the central one: NewOrganization takes the same
+	// checker), so it needs none of the organization's clients.
+	healthRun := *healthOnly && !inLambda
+	if multiTarget(getenv) && !healthRun { // organization mode, or several Regions: org_main.go
 		return mainOrganization(ctx, env, inLambda, *timeout, *jsonOnly, *results, stdout, stderr)
 	}
 	s, err := New(ctx, env)

@@ -20,6 +20,7 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/app"
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
+	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/placement"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
@@ -73,6 +74,10 @@ type OrgSweeper struct {
 	// NewRemediator builds the remediator of one account and Region
 	// (default remediate.New on its EC2 client, without a ledger).
 	NewRemediator func(c *app.Clients, log *slog.Logger) Remediator
+	// Health is the self-check of the central deployment (the single
+	// sweep's: the trail of the function's Region, its rules, topic,
+	// dead-letter queue and functions), run beside the sweep; nil skips it.
+	Health HealthChecker
 }
 
 // OrgSummary is what one organization sweep found and did.
@@ -97,9 +102,11 @@ type OrgSummary struct {
 	Actions    map[report.ActionStatus]int `json:"actions"`
 	API        CallStats                   `json:"api_calls"`
 	// AssumeRoles is how many member-role sessions this run opened.
-	AssumeRoles int      `json:"assume_role_calls"`
-	Notes       []string `json:"notes,omitempty"`
-	Delivery    Delivery `json:"delivery"`
+	AssumeRoles int `json:"assume_role_calls"`
+	// Health is the central deployment's self-check; nil when it did not run.
+	Health   *health.Report `json:"health,omitempty"`
+	Notes    []string       `json:"notes,omitempty"`
+	Delivery Delivery       `json:"delivery"`
 
 	Digest  Digest          `json:"-"`
 	Results []report.Result `json:"-"` // every target's results
@@ -143,9 +150,13 @@ func (o *OrgSweeper) Run(ctx context.Context, t Trigger) (*OrgSummary, error) {
 		log.WarnContext(ctx, msg)
 	}
 
+	b := newBudget(ctx, t0, o.Options.Reserve)
+	healthCtx, cancelHealth := b.readContext(ctx)
+	defer cancelHealth()
+	healthReport := startHealth(healthCtx, o.Health)
+
 	accounts := o.listAccounts(ctx, sum, note)
 	sum.Accounts = len(accounts)
-	b := newBudget(ctx, t0, o.Options.Reserve)
 	rows := make([][]TargetResult, len(accounts))
 	sem := make(chan struct{}, o.concurrency())
 	var wg sync.WaitGroup
@@ -176,6 +187,13 @@ func (o *OrgSweeper) Run(ctx context.Context, t Trigger) (*OrgSummary, error) {
 	sum.Elapsed = millis(time.Since(t0))
 	sum.Delivery.Events = o.eventsDelivery(sum)
 	sum.Delivery.State = o.stateDelivery(sum)
+	if sum.Health = healthReport(); sum.Health != nil {
+		sum.Health.Account = sum.Sweep.Account
+	}
+	var healthErr error
+	if sum.Delivery.Health, healthErr = sendHealth(ctx, log, o.Events, o.Config.EventBus, sum.Health); healthErr != nil {
+		errs = append(errs, healthErr)
+	}
 	log.InfoContext(ctx, "swept the organization", "accounts", sum.Accounts, "regions", len(sum.Regions), "covered", sum.Covered,
 		"partial", sum.Partial, "not_covered", sum.NotCovered, "findings", sum.Findings.Total, "assume_role_calls", sum.AssumeRoles,
 		"api_calls", sum.API.Total, "elapsed_ms", sum.Elapsed)
@@ -396,7 +414,7 @@ func (o *OrgSweeper) publish(ctx context.Context, log *slog.Logger, sum *OrgSumm
 // orgDigestAttributes are the single-account digest's attributes, with
 // account "organization" and the Regions swept.
 func orgDigestAttributes(sum *OrgSummary) map[string]snstypes.MessageAttributeValue {
-	one := &Summary{Sweep: sum.Sweep, Findings: sum.Findings, Actions: sum.Actions}
+	one := &Summary{Sweep: sum.Sweep, Findings: sum.Findings, Actions: sum.Actions, Health: sum.Health}
 	one.Sweep.Account = "organization"
 	one.Sweep.Region = strings.Join(sum.Regions, ",")
 	return digestAttributes(one)
@@ -405,21 +423,28 @@ func orgDigestAttributes(sum *OrgSummary) map[string]snstypes.MessageAttributeVa
 // RenderOrganization writes the digest of an organization sweep.
 func RenderOrganization(sum *OrgSummary) Digest {
 	sev := "OK"
-	for _, s := range []report.Severity{report.SeverityCritical, report.SeverityHigh, report.SeverityMedium, report.SeverityLow} {
-		if sum.Findings.BySeverity[s] > 0 {
-			sev = strings.ToUpper(string(s))
-			break
-		}
+	if s := digestSeverity(sum.Findings, sum.Health); s != "" && s != report.SeverityInfo {
+		sev = strings.ToUpper(string(s))
 	}
-	subject := fmt.Sprintf("[vpcguard] %s organization sweep: %s in %s, %s", sev,
-		plural(sum.Findings.Total, "finding", "findings"), plural(sum.Accounts, "account", "accounts"), plural(len(sum.Regions), "Region", "Regions"))
+	head := fmt.Sprintf("[vpcguard] %s organization sweep: ", sev)
+	if h := healthSubject(sum.Health); h != "" {
+		head += h + "; "
+	}
+	findings := plural(sum.Findings.Total, "finding", "findings")
+	where := fmt.Sprintf(" in %s, %s", plural(sum.Accounts, "account", "accounts"), plural(len(sum.Regions), "Region", "Regions"))
+	coverage := ""
 	if sum.NotCovered > 0 {
-		subject += fmt.Sprintf(" (%d not covered)", sum.NotCovered)
+		coverage = fmt.Sprintf(" (%d not covered)", sum.NotCovered)
 	} else if sum.Partial > 0 {
-		subject += " (partial)"
+		coverage = " (partial)"
+	}
+	subject := head + findings + where + coverage
+	if len(subject) > maxSubject { // the health and the coverage matter more than the counts
+		subject = head + findings + coverage
 	}
 
 	var w lines
+	healthAtTop(&w, sum.Health)
 	w.add("vpcguard organization sweep from account %s (%s mode)", or(sum.Sweep.Account, "unknown"), sum.Mode)
 	w.add("Run %s started %s and took %s.", sum.Sweep.ID, sum.Started.Format(time.RFC3339), seconds(sum.Elapsed))
 	w.add("Accounts from %s; Regions %s.", sum.Source, or(strings.Join(sum.Regions, ", "), "none"))
@@ -488,6 +513,7 @@ func RenderOrganization(sum *OrgSummary) Digest {
 	for _, op := range ops[:min(8, len(ops))] {
 		w.add("  %-48s %8s", op, commas(api.ByOperation[op]))
 	}
+	healthAtEnd(&w, sum.Health)
 	if len(sum.Notes) > 0 {
 		w.add("")
 		w.add("NOTES")

@@ -55,6 +55,7 @@ func NewOrganization(ctx context.Context, env Env) (*OrgSweeper, error) {
 	o := &OrgSweeper{
 		Clients: accounts, Regions: cfg.Regions, Config: cfg, Options: opts,
 		SNS: single.SNS, Events: single.Events, Calls: calls, Log: single.Log, Index: single.Index,
+		Health: single.Health, // the central deployment's
 	}
 	// Each account's repairs keep the single sweep's ledger, locks and
 	// undo command.

@@ -73,7 +73,7 @@ func target(t *testing.T, sum *sweep.OrgSummary, account, region string) sweep.T
 // central account with its own; the accounts whose role cannot be assumed
 // are not covered, with STS's error, in every Region, one alarm line each.
 func TestOrganizationSweep(t *testing.T) {
-	org, s, logs := startOrgSweep(t, nil, map[string]string{
+	org, s, logs := startOrgSweep(t, centralDeployment(true), map[string]string{
 		"VPCGUARD_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:vpcguard-findings", "VPCGUARD_EVENT_BUS": "vpcguard",
 	}, false)
 	sum, err := s.Run(context.Background(), sweep.Trigger{ID: "sweep-org-1", Account: orgCentral, Region: "us-east-1"})
@@ -223,6 +223,7 @@ func TestOrganizationSweepLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	centralDeployment(true)(o)
 	org, url := awssim.StartOrg(t, o)
 	awssim.SetTestEnv(t, url, "us-east-1")
 	for k, v := range map[string]string{

@@ -60,7 +60,7 @@ func digestAttributes(sum *Summary) map[string]snstypes.MessageAttributeValue {
 		return snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(clipASCII(or(v, "unknown"), 256))}
 	}
 	severity := "none"
-	if s := sum.severity(); s != "" && s != report.SeverityInfo {
+	if s := digestSeverity(sum.Findings, sum.Health); s != "" && s != report.SeverityInfo {
 		severity = string(s) // raised by a failing health item
 	}
 	ids := []string{}

@@ -33,7 +33,6 @@ import (
 
 	"github.com/vpcguard/vpcguard/pkg/checks"
 	"github.com/vpcguard/vpcguard/pkg/config"
-	"github.com/vpcguard/vpcguard/pkg/health"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/placement"
@@ -161,15 +160,7 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 
 	// The self-check reads beside the sweep (CloudTrail, EventBridge, SNS,
 	// SQS, CloudWatch), read-only.
-	var healthReport *health.Report
-	healthDone := make(chan struct{})
-	go func() {
-		defer close(healthDone)
-		if s.Health != nil {
-			r := s.Health.Check(readCtx)
-			healthReport = &r
-		}
-	}()
+	healthReport := startHealth(readCtx, s.Health)
 
 	// Models and endpoints, listed together; the endpoints' instance counts
 	// are needed only once the models are described.
@@ -321,10 +312,8 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 		"remaining", sum.Coverage.ModelsRemaining, "vpcs", sum.VPCs, "findings", sum.Findings.Total,
 		"api_calls", sum.API.Total, "throttled", sum.API.Throttled, "elapsed_ms", sum.Elapsed)
 
-	<-healthDone
-	if healthReport != nil {
-		healthReport.Account = sum.Sweep.Account
-		sum.Health = healthReport
+	if sum.Health = healthReport(); sum.Health != nil {
+		sum.Health.Account = sum.Sweep.Account
 	}
 
 	// Deliver: the events, the digest, then the state (a run whose digest
@@ -333,8 +322,9 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	if err := s.reconcileSecurityHub(ctx, results, sum, start, wholeAccount); err != nil {
 		errs = append(errs, err)
 	}
-	if err := s.sendHealth(ctx, log, sum); err != nil {
-		errs = append(errs, err)
+	var healthErr error
+	if sum.Delivery.Health, healthErr = sendHealth(ctx, log, s.Events, s.Config.EventBus, sum.Health); healthErr != nil {
+		errs = append(errs, healthErr)
 	}
 	if err := s.sendEvents(ctx, log, results, sum); err != nil {
 		errs = append(errs, err)
