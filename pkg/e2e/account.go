@@ -48,20 +48,23 @@ func StartAccount(sc *awssim.Scenario) (*Account, error) {
 	return a, nil
 }
 
-// Close stops serving: it waits up to 2 s for calls in flight, then closes
-// what is left. By then the functions are gone, so what is left is a
-// connection that an SDK client dialled but never sent a request on (its
-// transport used another pooled one); net/http's Shutdown counts such a
-// connection as busy for its first 5 s, which is not a failure of the
-// account.
-func (a *Account) Close() error {
+// Close stops serving (stopServer).
+func (a *Account) Close() error { return stopServer(a.hs) }
+
+// stopServer stops a test server of the harness: it waits up to 2 s for
+// calls in flight, then closes what is left. By then the functions are
+// gone, so what is left is a connection that an SDK client dialled but
+// never sent a request on (its transport used another pooled one);
+// net/http's Shutdown counts such a connection as busy for its first 5 s,
+// which is not a failure of the server.
+func stopServer(hs *http.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := a.hs.Shutdown(ctx); err != nil {
+	if err := hs.Shutdown(ctx); err != nil {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		return a.hs.Close()
+		return hs.Close()
 	}
 	return nil
 }

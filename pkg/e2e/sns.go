@@ -193,9 +193,7 @@ func (s *SNS) Close() error {
 	if s.srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
+	err := stopServer(s.srv)
 	s.srv = nil
 	resetGoaws()
 	goawsRunning.Unlock()

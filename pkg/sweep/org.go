@@ -150,7 +150,7 @@ func (o *OrgSweeper) Run(ctx context.Context, t Trigger) (*OrgSummary, error) {
 		log.WarnContext(ctx, msg)
 	}
 
-	b := newBudget(ctx, t0, o.Options.Reserve)
+	b := newBudget(ctx, time.Now, o.Options.Reserve)
 	healthCtx, cancelHealth := b.readContext(ctx)
 	defer cancelHealth()
 	healthReport := startHealth(healthCtx, o.Health)
@@ -258,7 +258,7 @@ func (o *OrgSweeper) sweepAccount(ctx context.Context, log *slog.Logger, t Trigg
 		switch {
 		case roleErr != nil:
 			row.Error = roleErr.Error() // the same role, refused once per account
-		case ctx.Err() != nil || b.describeOver(time.Now()):
+		case ctx.Err() != nil || b.describeOver():
 			row.Error = "not started: the time budget ran out (the next run starts again from this account's cursor)"
 		default:
 			o.sweepTarget(ctx, log, t, &row, &roleErr)

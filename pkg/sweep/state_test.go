@@ -81,17 +81,18 @@ func TestBudget(t *testing.T) {
 	now := time.Now()
 	ctx, cancel := context.WithDeadline(context.Background(), now.Add(10*time.Minute))
 	defer cancel()
-	b := newBudget(ctx, now, time.Minute)
+	at := func(t time.Time) func() time.Time { return func() time.Time { return t } }
+	b := newBudget(ctx, at(now), time.Minute)
 	if !b.has || b.describe != now.Add(9*time.Minute) || b.read != now.Add(9*time.Minute+30*time.Second) {
 		t.Errorf("%+v", b)
 	}
 	// A short run keeps half its time for the phases after describing.
 	ctx2, cancel2 := context.WithDeadline(context.Background(), now.Add(10*time.Second))
 	defer cancel2()
-	if b := newBudget(ctx2, now, time.Minute); b.describe != now.Add(5*time.Second) {
+	if b := newBudget(ctx2, at(now), time.Minute); b.describe != now.Add(5*time.Second) {
 		t.Errorf("%+v", b)
 	}
-	if b := newBudget(context.Background(), now, time.Minute); b.has || b.describeOver(now.Add(time.Hour)) {
+	if b := newBudget(context.Background(), at(now.Add(time.Hour)), time.Minute); b.has || b.describeOver() {
 		t.Errorf("no deadline: %+v", b)
 	}
 }

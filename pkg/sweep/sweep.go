@@ -91,6 +91,9 @@ type Sweeper struct {
 	// Now is the clock of timestamps (default time.Now). The time budget
 	// always follows the context's deadline in real time.
 	Now func() time.Time
+	// budgetClock is the clock the time budget measures the context's
+	// deadline with: time.Now, but for tests (export_test.go).
+	budgetClock func() time.Time
 }
 
 // Trigger is what started a run: the scheduled event, or a local run.
@@ -115,7 +118,11 @@ func (s *Sweeper) Run(ctx context.Context, t Trigger) (*Summary, error) {
 	}
 	log := s.logger().With("sweep_id", t.ID)
 	callsBefore := s.Calls.Stats()
-	b := newBudget(ctx, t0, s.Options.Reserve)
+	clock := time.Now
+	if s.budgetClock != nil {
+		clock = s.budgetClock
+	}
+	b := newBudget(ctx, clock, s.Options.Reserve)
 
 	g := s.Gatherer
 	g.Concurrency = s.Options.concurrency()
@@ -373,7 +380,7 @@ func (s *Sweeper) describe(ctx context.Context, g *inventory.Gatherer, names []s
 		mu.Lock()
 		defer mu.Unlock()
 		// The first wave always starts, so that every run makes progress.
-		if next >= len(names) || ctx.Err() != nil || (next >= g.Concurrency && b.describeOver(time.Now())) {
+		if next >= len(names) || ctx.Err() != nil || (next >= g.Concurrency && b.describeOver()) {
 			return 0, false
 		}
 		next++
@@ -632,33 +639,39 @@ func findingsOf(results []report.Result) Findings {
 // budget turns the context's deadline into the moments the sweep changes
 // phase: it stops describing models with the reserve left, stops reading
 // state with half the reserve left, stops repairing with a quarter left,
-// and delivers in the rest.
+// and delivers in the rest. It reads the time from now (time.Now).
 type budget struct {
 	has                                  bool
+	now                                  func() time.Time
 	deadline, describe, read, repairStop time.Time
 }
 
-func newBudget(ctx context.Context, now time.Time, reserve time.Duration) budget {
+func newBudget(ctx context.Context, now func() time.Time, reserve time.Duration) budget {
 	d, ok := ctx.Deadline()
 	if !ok {
 		return budget{}
 	}
-	r := max(min(reserve, d.Sub(now)/2), 0)
-	return budget{has: true, deadline: d, describe: d.Add(-r), read: d.Add(-r / 2), repairStop: d.Add(-r / 4)}
+	r := max(min(reserve, d.Sub(now())/2), 0)
+	return budget{has: true, now: now, deadline: d, describe: d.Add(-r), read: d.Add(-r / 2), repairStop: d.Add(-r / 4)}
 }
 
-func (b budget) describeOver(now time.Time) bool { return b.has && !now.Before(b.describe) }
+// describeOver reports whether the time to describe models has run out.
+func (b budget) describeOver() bool { return b.has && !b.now().Before(b.describe) }
 
+// readContext ends when the state must no longer be read.
 func (b budget) readContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if !b.has {
-		return context.WithCancel(ctx)
-	}
-	return context.WithDeadline(ctx, b.read)
+	return b.until(ctx, b.read)
 }
 
+// repairContext ends when no repair may start or go on.
 func (b budget) repairContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return b.until(ctx, b.repairStop)
+}
+
+// until is ctx, ended at moment t of the budget's clock.
+func (b budget) until(ctx context.Context, t time.Time) (context.Context, context.CancelFunc) {
 	if !b.has {
 		return context.WithCancel(ctx)
 	}
-	return context.WithDeadline(ctx, b.repairStop)
+	return context.WithTimeout(ctx, t.Sub(b.now()))
 }

@@ -284,31 +284,43 @@ func TestSweepPaginatesListModels(t *testing.T) {
 	}
 }
 
-// TestSweepTimeBudget: with 20 ms on every call and a deadline too short
-// for the account, the run stops cleanly, says what it covered and saves
-// the cursor; the next run continues after it and completes the pass, with
-// no model described twice.
+// TestSweepTimeBudget: a deadline too short for the account stops the run
+// cleanly once the budget's describe time is over; it says what it
+// covered and saves the cursor; the next run continues after it and
+// completes the pass, with no model described twice. The budget's clock
+// is the test's: it reaches the describe cut-off once a given number of
+// models has been described, whatever the machine's speed.
 func TestSweepTimeBudget(t *testing.T) {
-	const models = 250
+	const models, cutoff = 250, 97
+	const reserve = 10 * time.Minute
 	sc := sweepsim.Generate(sweepsim.Options{Models: models, VPCs: 4})
-	sc.Faults = map[string]awssim.Fault{"*": {Latency: awssim.Duration(20 * time.Millisecond)}}
 	e := newEnv(t, sc, noBackoff)
-	s := e.sweeper(reportConfig(), sweep.Options{Concurrency: 2, Reserve: 2 * time.Second})
+	// One model at a time, so the cut-off falls exactly between two models.
+	s := e.sweeper(reportConfig(), sweep.Options{Concurrency: 1, Reserve: reserve})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 	start := time.Now()
+	sweep.SetBudgetClock(s, func() time.Time {
+		now := start
+		if e.sim.Calls("sagemaker:DescribeModel") >= cutoff {
+			// Past the describe cut-off (the reserve before the deadline),
+			// before the state-read cut-off (half the reserve).
+			now = deadline.Add(-reserve * 3 / 4)
+		}
+		return now
+	})
 	first, err := s.Run(ctx, sweep.Trigger{ID: "run-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if time.Since(start) > 3*time.Second {
-		t.Errorf("the run took %v, past its deadline", time.Since(start))
+	if n := e.sim.Calls("sagemaker:DescribeModel"); n != cutoff {
+		t.Errorf("%d DescribeModel calls, want %d: the budget did not stop the describing when its time was over", n, cutoff)
 	}
 	c := first.Coverage
-	t.Logf("first run: %+v", c)
-	if c.PassComplete || c.ModelsEvaluated == 0 || c.ModelsEvaluated >= models || c.Stopped == "" {
-		t.Fatalf("first run coverage %+v, want a partial pass", c)
+	if c.PassComplete || c.ModelsEvaluated != cutoff || c.Stopped != "the time budget ran out" {
+		t.Fatalf("first run coverage %+v, want a partial pass of %d models", c, cutoff)
 	}
 	if c.First != sweepsim.ModelName(0) || c.Last != sweepsim.ModelName(c.ModelsEvaluated-1) || c.Cursor != c.Last ||
 		c.ModelsRemaining != models-c.ModelsEvaluated {
