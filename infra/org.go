@@ -353,7 +353,8 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 
 // newForwarderStack is the forwarder StackSet's template, per account and
 // Region: each event function's rule on the default bus, to the central
-// bus, and (unless existingTrail) the trail of the Region.
+// bus, with a dead-letter queue, and (unless existingTrail) the trail of
+// the Region.
 func newForwarderStack(app awscdk.App, id string, props *awscdk.StackProps, cfg Settings, functions []FunctionSpec) {
 	stack := awscdk.NewStack(app, jsii.String(id), props)
 	busArn := awscdk.NewCfnParameter(stack, jsii.String(paramCentralBus), &awscdk.CfnParameterProps{
@@ -366,8 +367,11 @@ func newForwarderStack(app awscdk.App, id string, props *awscdk.StackProps, cfg 
 		Description: jsii.String("vpcguard: EventBridge puts this Region's matched calls on the central bus"),
 	})
 	// The target grants the role events:PutEvents on the central bus, and
-	// nothing else.
+	// nothing else. What EventBridge cannot deliver there goes to the dead-
+	// letter queue (CDK's event-bus target takes no retry policy:
+	// EventBridge's default retries apply).
 	bus := awsevents.EventBus_FromEventBusArn(stack, jsii.String("CentralBus"), busArn)
+	dlq := newForwarderDeadLetterQueue(stack)
 	for _, spec := range functions {
 		if spec.Trigger.Scheduled {
 			continue
@@ -376,7 +380,7 @@ func newForwarderStack(app awscdk.App, id string, props *awscdk.StackProps, cfg 
 			awsevents.NewRule(stack, jsii.String(triggerID(spec, i, tr)+"Forward"), &awsevents.RuleProps{
 				Description:  jsii.String("vpcguard " + spec.Name + ": " + strings.Join(tr.EventNames, ", ") + " calls that succeeded, to the central bus"),
 				EventPattern: eventPattern(tr),
-				Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{Role: role})},
+				Targets:      &[]awsevents.IRuleTarget{awseventstargets.NewEventBus(bus, &awseventstargets.EventBusProps{Role: role, DeadLetterQueue: dlq})},
 			})
 		}
 	}
