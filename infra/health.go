@@ -71,19 +71,54 @@ func physicalName(stack awscdk.Stack, suffix string) string {
 // healthEnv are the health variables (pkg/config): every rule with the
 // function it targets, every function, the dead-letter queue.
 func (s *VpcGuardStack) healthEnv(specs []FunctionSpec) map[string]*string {
-	var rules, fns []string
+	var fns []string
 	for _, spec := range specs {
-		fn := functionName(s.Stack, spec.Name)
-		fns = append(fns, fn)
-		for i, tr := range spec.Triggers() {
-			rules = append(rules, ruleName(s.Stack, spec.Name, i, tr)+"="+fn)
-		}
+		fns = append(fns, functionName(s.Stack, spec.Name))
 	}
 	return map[string]*string{
-		"VPCGUARD_RULES":     jsii.String(strings.Join(rules, ",")),
+		healthRulesVar:       jsii.String(strings.Join(healthRules(s.Stack, specs, ""), ",")),
 		"VPCGUARD_FUNCTIONS": jsii.String(strings.Join(fns, ",")),
 		"VPCGUARD_DLQ_URL":   s.DLQ.QueueUrl(),
 	}
+}
+
+// healthRulesVar lists the rules the health check reads.
+const healthRulesVar = "VPCGUARD_RULES"
+
+// healthRules are VPCGUARD_RULES's [bus/]rule=function pairs of the
+// specs' rules on bus ("": the default bus).
+func healthRules(stack awscdk.Stack, specs []FunctionSpec, bus string) []string {
+	var out []string
+	for _, r := range rulesOn(stack, specs, bus) {
+		out = append(out, r.name+"="+r.function)
+	}
+	return out
+}
+
+// ruleArns are the ARNs of the specs' rules on bus ("": the default bus).
+func ruleArns(stack awscdk.Stack, specs []FunctionSpec, bus string) []*string {
+	var out []*string
+	for _, r := range rulesOn(stack, specs, bus) {
+		out = append(out, regional(stack, "events", "rule", r.name))
+	}
+	return out
+}
+
+// busRule is one of the specs' rules: [bus/]name, and its function.
+type busRule struct{ name, function string }
+
+func rulesOn(stack awscdk.Stack, specs []FunctionSpec, bus string) []busRule {
+	prefix := ""
+	if bus != "" {
+		prefix = bus + "/"
+	}
+	var out []busRule
+	for _, spec := range specs {
+		for i, tr := range spec.Triggers() {
+			out = append(out, busRule{prefix + ruleName(stack, spec.Name, i, tr), functionName(stack, spec.Name)})
+		}
+	}
+	return out
 }
 
 // healthStatements let a role read what the health check reads.
@@ -93,16 +128,10 @@ func healthStatements(stack awscdk.Stack, specs []FunctionSpec, topic awssns.Top
 			Sid: jsii.String(sid), Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(actions...), Resources: &resources,
 		})
 	}
-	var rules []*string
-	for _, spec := range specs {
-		for i, tr := range spec.Triggers() {
-			rules = append(rules, regional(stack, "events", "rule", ruleName(stack, spec.Name, i, tr)))
-		}
-	}
 	return []awsiam.PolicyStatement{
 		st("HealthListTrails", trailListActions, jsii.String("*")),
 		st("HealthReadTrails", trailReadActions, anyTrail(stack)),
-		st("HealthReadOwnRules", ruleReadActions, rules...),
+		st("HealthReadOwnRules", ruleReadActions, ruleArns(stack, specs, "")...),
 		st("HealthReadTopicSubscriptions", topicReadActions, topic.TopicArn()),
 		st("HealthReadDeadLetterQueue", queueReadActions, dlq.QueueArn()),
 		st("HealthReadFunctionMetrics", metricReadActions, jsii.String("*")),

@@ -30,10 +30,33 @@ func healthFunctionsEnv(specs []FunctionSpec) string {
 	return strings.Join(out, ",")
 }
 
+// ruleRef is how VPCGUARD_RULES and the health reads name a template's
+// rule: its name, after its bus's (organization mode's central bus) and a
+// slash when it is not on the default bus.
+func ruleRef(t *testing.T, s *synthesized, rule map[string]interface{}) string {
+	t.Helper()
+	name, _ := props(rule)["Name"].(string)
+	bus, ok := props(rule)["EventBusName"]
+	if !ok {
+		return name
+	}
+	if s.stack.Organization == nil || flatten(bus) != "${"+s.logicalID(t, s.stack.Organization.Bus)+"}" {
+		t.Fatalf("rule %s on bus %s", name, toJSON(bus))
+	}
+	return centralBusName + "/" + name
+}
+
 // The variables name exactly the rules and functions of the template: the
-// health check looks at what was deployed.
+// health check looks at what was deployed (in organization mode, the
+// central bus's rules too).
 func TestHealthVariablesNameTheStacksRulesAndFunctions(t *testing.T) {
-	s := synth(t, reportCtx)
+	for _, ctx := range []map[string]string{reportCtx, orgCtx} {
+		healthVariablesNameTheStacksRulesAndFunctions(t, ctx)
+	}
+}
+
+func healthVariablesNameTheStacksRulesAndFunctions(t *testing.T, ctx map[string]string) {
+	s := synth(t, ctx)
 	sweep, ok := s.stack.Functions["sweep"]
 	if !ok || !functionSpecs["sweep"].ChecksHealth {
 		t.Fatal("the sweep runs the health check")
@@ -43,7 +66,7 @@ func TestHealthVariablesNameTheStacksRulesAndFunctions(t *testing.T) {
 	targets := map[string]string{} // rule name → target function logical id
 	for _, r := range s.resources("AWS::Events::Rule") {
 		p := props(r)
-		name, _ := p["Name"].(string)
+		name := ruleRef(t, s, r)
 		ruleNames = append(ruleNames, name)
 		for _, tg := range asList(p["Targets"]) {
 			targets[name] = flatten(tg.(map[string]interface{})["Arn"])
@@ -63,7 +86,10 @@ func TestHealthVariablesNameTheStacksRulesAndFunctions(t *testing.T) {
 	slices.Sort(got)
 	slices.Sort(pairs)
 	if !slices.Equal(got, pairs) || len(pairs) < len(s.stack.Functions) {
-		t.Errorf("VPCGUARD_RULES %v\nthe template's rules and targets %v", got, pairs)
+		t.Errorf("%v: VPCGUARD_RULES %v\nthe template's rules and targets %v", ctx, got, pairs)
+	}
+	if central := strings.Count(","+env["VPCGUARD_RULES"].(string), ","+centralBusName+"/"); (s.stack.Organization != nil) != (central > 0) {
+		t.Errorf("%v: %d rules of the central bus in VPCGUARD_RULES", ctx, central)
 	}
 	gotFns := strings.Split(env["VPCGUARD_FUNCTIONS"].(string), ",")
 	slices.Sort(gotFns)
@@ -90,11 +116,17 @@ func TestHealthVariablesNameTheStacksRulesAndFunctions(t *testing.T) {
 // The health reads, exactly, on the stack's own resources; "*" only where
 // the action supports no resource; only the sweep's role has them.
 func TestHealthReadsAreExactlyGranted(t *testing.T) {
-	s := synth(t, remediateCtx)
+	for _, ctx := range []map[string]string{remediateCtx, orgRemediateCtx} {
+		healthReadsAreExactlyGranted(t, ctx)
+	}
+}
+
+func healthReadsAreExactlyGranted(t *testing.T, ctx map[string]string) {
+	s := synth(t, ctx)
 	sweepRole := s.logicalID(t, s.stack.Roles["sweep"])
 	rules := []string{}
 	for _, r := range s.resources("AWS::Events::Rule") {
-		rules = append(rules, "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/"+props(r)["Name"].(string))
+		rules = append(rules, "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/"+ruleRef(t, s, r))
 	}
 	want := map[string][]string{
 		"cloudtrail:DescribeTrails":      {"*"},
@@ -123,7 +155,7 @@ func TestHealthReadsAreExactlyGranted(t *testing.T) {
 		slices.Sort(res)
 		slices.Sort(got[action])
 		if !slices.Equal(got[action], res) {
-			t.Errorf("%s on %v, want %v", action, got[action], res)
+			t.Errorf("%v: %s on %v, want %v", ctx, action, got[action], res)
 		}
 	}
 	if len(rules) < 4 {

@@ -109,7 +109,8 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID}},
 	}))
 
-	var roleArns []*string // the roles that may assume the member role
+	var forwarded []FunctionSpec // the functions with rules on the central bus
+	var roleArns []*string       // the roles that may assume the member role
 	for _, spec := range props.Functions {
 		if !spec.Trigger.Manual {
 			roleArns = append(roleArns, s.Roles[spec.Name].RoleArn())
@@ -146,6 +147,7 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 			}
 			continue
 		}
+		forwarded = append(forwarded, spec)
 		target := awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
 			DeadLetterQueue: s.DLQ,
 			RetryAttempts:   jsii.Number(retryAttempts),
@@ -153,7 +155,10 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		})
 		for i, tr := range spec.Triggers() {
 			org.Rules[spec.Name] = append(org.Rules[spec.Name], awsevents.NewRule(stack, jsii.String(triggerID(spec, i, tr)+"OrganizationRule"), &awsevents.RuleProps{
-				EventBus:     org.Bus,
+				EventBus: org.Bus,
+				// The default-bus rule's name, on this bus: the health
+				// check names it.
+				RuleName:     jsii.String(ruleName(stack, spec.Name, i, tr)),
 				Description:  jsii.String("vpcguard: " + strings.Join(tr.EventNames, ", ") + " calls that succeeded in member accounts"),
 				EventPattern: eventPattern(tr),
 				Targets:      &[]awsevents.IRuleTarget{target},
@@ -164,6 +169,16 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		if !spec.Trigger.Manual {
 			s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
 		}
+	}
+	// The health check reads the central bus's rules too: every member
+	// event arrives through them.
+	for _, spec := range props.Functions {
+		if !spec.ChecksHealth {
+			continue
+		}
+		rules := append(healthRules(stack, props.Functions, ""), healthRules(stack, forwarded, centralBusName)...)
+		s.Functions[spec.Name].AddEnvironment(jsii.String(healthRulesVar), jsii.String(strings.Join(rules, ",")), nil)
+		s.Roles[spec.Name].AddToPrincipalPolicy(statement("HealthReadCentralBusRules", ruleReadActions, ruleArns(stack, forwarded, centralBusName), nil))
 	}
 
 	// The members' templates.

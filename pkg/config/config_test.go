@@ -103,7 +103,7 @@ func TestStateTable(t *testing.T) {
 
 func TestHealthVariables(t *testing.T) {
 	cfg, err := FromEnv(env(map[string]string{
-		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,",
+		EnvRules:     " VpcGuard-modelguard=VpcGuard-modelguard-fn, VpcGuard-sweep ,vpcguard/VpcGuard-modelguard=VpcGuard-modelguard-fn",
 		EnvFunctions: "VpcGuard-modelguard-fn,VpcGuard-sweep-fn",
 		EnvDLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
 	}))
@@ -111,7 +111,8 @@ func TestHealthVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Health{
-		Rules:     []RuleRef{{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}, {Name: "VpcGuard-sweep"}},
+		Rules: []RuleRef{{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}, {Name: "VpcGuard-sweep"},
+			{Bus: "vpcguard", Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard-fn"}},
 		Functions: []string{"VpcGuard-modelguard-fn", "VpcGuard-sweep-fn"},
 		DLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DeadLetterQueue",
 	}
@@ -120,14 +121,14 @@ func TestHealthVariables(t *testing.T) {
 	}
 
 	_, err = FromEnv(env(map[string]string{
-		EnvRules:     "ok=fine,bad rule=x,r=fn:alias",
+		EnvRules:     "ok=fine,bad rule=x,r=fn:alias,bus/=fn,bad bus/r=fn",
 		EnvFunctions: "fine,arn:aws:lambda:us-east-1:111122223333:function:x",
 		EnvDLQURL:    "vpcguard-dlq",
 	}))
 	if err == nil {
 		t.Fatal("bad health variables accepted")
 	}
-	for _, want := range []string{`VPCGUARD_RULES="bad rule=x"`, `VPCGUARD_RULES="r=fn:alias"`, `VPCGUARD_FUNCTIONS="arn:aws:lambda`, `VPCGUARD_DLQ_URL="vpcguard-dlq"`} {
+	for _, want := range []string{`VPCGUARD_RULES="bad rule=x"`, `VPCGUARD_RULES="r=fn:alias"`, `VPCGUARD_RULES="bus/=fn"`, `VPCGUARD_RULES="bad bus/r=fn"`, `VPCGUARD_FUNCTIONS="arn:aws:lambda`, `VPCGUARD_DLQ_URL="vpcguard-dlq"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %s: %v", want, err)
 		}

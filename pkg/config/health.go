@@ -9,10 +9,12 @@ import (
 // The variables of the health self-check. The stack sets them on the sweep
 // with its own resources; locally, `sweep -health` reads the same.
 const (
-	// EnvRules lists vpcguard's EventBridge rules on the default bus,
-	// comma-separated, each as rule=function: the rule must exist, be
-	// enabled and target that Lambda function. A bare rule name accepts
-	// any function of EnvFunctions as its target.
+	// EnvRules lists vpcguard's EventBridge rules, comma-separated, each
+	// as rule=function: the rule must exist, be enabled and target that
+	// Lambda function. A bare rule name accepts any function of
+	// EnvFunctions as its target. A rule is on the default bus, or on the
+	// bus its name is prefixed with (bus/rule=function: organization
+	// mode's central bus).
 	EnvRules = "VPCGUARD_RULES"
 	// EnvFunctions lists vpcguard's Lambda functions (names), whose
 	// errors, throttles and last invocation the health check reads.
@@ -31,15 +33,25 @@ type Health struct {
 	DLQURL    string    // EnvDLQURL
 }
 
-// RuleRef is one of vpcguard's rules and the function it must target
-// (empty: any of Health.Functions).
+// RuleRef is one of vpcguard's rules, on its bus (empty: the default
+// bus), and the function it must target (empty: any of Health.Functions).
 type RuleRef struct {
+	Bus      string `json:"bus,omitempty"`
 	Name     string `json:"name"`
 	Function string `json:"function,omitempty"`
 }
 
+// String is the rule as EnvRules names it: [bus/]name.
+func (r RuleRef) String() string {
+	if r.Bus == "" {
+		return r.Name
+	}
+	return r.Bus + "/" + r.Name
+}
+
 var (
 	ruleName     = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	busName      = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
 	functionName = regexp.MustCompile(`^[a-zA-Z0-9\-_]{1,64}$`)
 )
 
@@ -53,11 +65,15 @@ func healthFromEnv(getenv func(string) string, bad func(name, value, want string
 		}
 		name, fn, _ := strings.Cut(part, "=")
 		name, fn = strings.TrimSpace(name), strings.TrimSpace(fn)
-		if !ruleName.MatchString(name) || (fn != "" && !functionName.MatchString(fn)) {
-			bad(EnvRules, part, "want rule=function pairs (EventBridge rule and Lambda function names), comma-separated")
+		bus := ""
+		if i := strings.LastIndex(name, "/"); i >= 0 { // a rule name has no '/'; a bus name may
+			bus, name = name[:i], name[i+1:]
+		}
+		if !ruleName.MatchString(name) || (bus != "" && !busName.MatchString(bus)) || (fn != "" && !functionName.MatchString(fn)) {
+			bad(EnvRules, part, "want [bus/]rule=function pairs (EventBridge bus and rule, Lambda function names), comma-separated")
 			continue
 		}
-		h.Rules = append(h.Rules, RuleRef{Name: name, Function: fn})
+		h.Rules = append(h.Rules, RuleRef{Bus: bus, Name: name, Function: fn})
 	}
 	for _, part := range strings.Split(getenv(EnvFunctions), ",") {
 		part = strings.TrimSpace(part)

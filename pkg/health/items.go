@@ -24,18 +24,22 @@ func evaluateRules(obs *Observation) Item {
 	var problems, fixes, resources []string
 	var errs []error
 	for _, rs := range obs.Rules {
-		name := rs.Ref.Name
-		resources = append(resources, name)
+		name, bus, onBus := rs.Ref.Name, "the default bus", ""
+		if rs.Ref.Bus != "" {
+			bus, onBus = "bus "+rs.Ref.Bus, " --event-bus-name "+rs.Ref.Bus
+			name += " on bus " + rs.Ref.Bus
+		}
+		resources = append(resources, rs.Ref.String())
 		switch {
 		case !rs.Rule.OK() && IsNotFound(rs.Rule.Err):
-			problems = append(problems, "rule "+name+" does not exist on the default bus (redeploying vpcguard recreates it)")
+			problems = append(problems, "rule "+rs.Ref.Name+" does not exist on "+bus+" (redeploying vpcguard recreates it)")
 			fixes = append(fixes, "make deploy")
 			continue
 		case !rs.Rule.OK():
 			errs = append(errs, rs.Rule.Err)
 		case rs.Rule.Value.State != "ENABLED":
 			problems = append(problems, fmt.Sprintf("rule %s is %s", name, strings.ToLower(rs.Rule.Value.State)))
-			fixes = append(fixes, fmt.Sprintf("aws events enable-rule --region %s --name %s", region, name))
+			fixes = append(fixes, fmt.Sprintf("aws events enable-rule --region %s --name %s%s", region, rs.Ref.Name, onBus))
 		}
 		if !rs.Targets.OK() {
 			if !IsNotFound(rs.Targets.Err) {

@@ -255,9 +255,13 @@ func readRule(ctx context.Context, ev RuleReader, ref config.RuleRef) RuleState 
 		st.Targets = failed[[]string]("events:ListTargetsByRule", fmt.Errorf("no EventBridge client"))
 		return st
 	}
+	var bus *string // nil: the default bus
+	if ref.Bus != "" {
+		bus = aws.String(ref.Bus)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		out, err := ev.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ref.Name)})
+		out, err := ev.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(ref.Name), EventBusName: bus})
 		if err != nil {
 			st.Rule = failed[Rule]("events:DescribeRule", err)
 			return
@@ -268,7 +272,7 @@ func readRule(ctx context.Context, ev RuleReader, ref config.RuleRef) RuleState 
 		var arns []string
 		var token *string
 		for range 10 {
-			out, err := ev.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(ref.Name), NextToken: token})
+			out, err := ev.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(ref.Name), EventBusName: bus, NextToken: token})
 			if err != nil {
 				st.Targets = failed[[]string]("events:ListTargetsByRule", err)
 				return

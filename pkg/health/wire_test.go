@@ -32,7 +32,11 @@ func broken() *awssim.Scenario {
 		Rules: []awssim.EventRule{
 			{Name: "VpcGuard-modelguard", State: "DISABLED", EventPattern: `{"source":["aws.sagemaker"]}`, Targets: []awssim.EventTarget{{ID: "t", ARN: fn + "VpcGuard-modelguard"}}},
 			{Name: "VpcGuard-endpointguard", EventPattern: `{"source":["aws.ec2"]}`, Targets: []awssim.EventTarget{{ID: "t", ARN: fn + "someone-else"}}},
+			// Organization mode's central bus: the same names, another bus.
+			{Name: "VpcGuard-modelguard", EventBus: "vpcguard", State: "DISABLED", EventPattern: `{"source":["aws.sagemaker"]}`, Targets: []awssim.EventTarget{{ID: "t", ARN: fn + "VpcGuard-modelguard"}}},
+			{Name: "VpcGuard-endpointguard", EventBus: "vpcguard", EventPattern: `{"source":["aws.ec2"]}`, Targets: []awssim.EventTarget{{ID: "t", ARN: fn + "VpcGuard-endpointguard"}}},
 		},
+		EventBuses: []string{"vpcguard"},
 		Topics: []awssim.Topic{{Name: "vpcguard", Subscriptions: []awssim.Subscription{{Endpoint: "secops@example.com", Pending: true}}}},
 		Queues: []awssim.Queue{{Name: "VpcGuard-DLQ", Messages: 4}},
 		Metrics: []awssim.Metric{
@@ -48,6 +52,8 @@ func targets() health.Targets {
 		Rules: []config.RuleRef{
 			{Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard"}, {Name: "VpcGuard-endpointguard", Function: "VpcGuard-endpointguard"},
 			{Name: "VpcGuard-sweep", Function: "VpcGuard-sweep"},
+			{Bus: "vpcguard", Name: "VpcGuard-modelguard", Function: "VpcGuard-modelguard"},
+			{Bus: "vpcguard", Name: "VpcGuard-endpointguard", Function: "VpcGuard-endpointguard"},
 		},
 		Functions: []string{"VpcGuard-modelguard", "VpcGuard-endpointguard"},
 		DLQURL:    "https://sqs.us-east-1.amazonaws.com/111122223333/VpcGuard-DLQ",
@@ -77,11 +83,15 @@ func TestCheckBrokenAccount(t *testing.T) {
 		health.ItemTrail: {"trail stopped (home Region us-east-1) is stopped", "trail reads (home Region us-east-1) does not log the management write events of sagemaker.amazonaws.com, ec2.amazonaws.com and autoscaling.amazonaws.com",
 			"trail data (home Region us-east-1) does not log"},
 		health.ItemRules: {"rule VpcGuard-modelguard is disabled", "rule VpcGuard-endpointguard does not target VpcGuard-endpointguard (targets arn:aws:lambda:us-east-1:111122223333:function:someone-else",
-			"rule VpcGuard-sweep does not exist"},
+			"rule VpcGuard-sweep does not exist on the default bus", "rule VpcGuard-modelguard on bus vpcguard is disabled"},
 		health.ItemSubscription:   {"Confirm the email AWS sent to secops@example.com"},
 		health.ItemDeadLetters:    {"4 event(s) were not evaluated"},
 		health.ItemFunctionErrors: {"VpcGuard-modelguard failed 3 time(s)", "VpcGuard-endpointguard was throttled 1 time(s)"},
 		health.ItemLastRun:        {"VpcGuard-modelguard last ran in the hour from", "VpcGuard-endpointguard has not run in 14 days"},
+	}
+	if fix := item(r, health.ItemRules).Fix; !strings.Contains(fix, "aws events enable-rule --region us-east-1 --name VpcGuard-modelguard && ") ||
+		!strings.Contains(fix, "aws events enable-rule --region us-east-1 --name VpcGuard-modelguard --event-bus-name vpcguard") {
+		t.Errorf("rules fix: %s", fix)
 	}
 	for _, it := range r.Items {
 		wantStatus := report.StatusFail
@@ -117,6 +127,9 @@ func TestFixesAreValidAWSCLICommands(t *testing.T) {
 				continue // make deploy; a command substitution
 			}
 			op := strings.Join(strings.Fields(cmd)[1:3], " ")
+			if strings.Contains(cmd, " --event-bus-name ") {
+				op += " --event-bus-name"
+			}
 			if !tried[op] {
 				tried[op] = true
 				runs = append(runs, run{it.ID, cmd})
@@ -142,7 +155,7 @@ func TestFixesAreValidAWSCLICommands(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, op := range []string{"cloudtrail start-logging", "cloudtrail put-event-selectors", "events enable-rule", "sns subscribe", "sqs receive-message", "lambda get-function-concurrency"} {
+	for _, op := range []string{"cloudtrail start-logging", "cloudtrail put-event-selectors", "events enable-rule", "events enable-rule --event-bus-name", "sns subscribe", "sqs receive-message", "lambda get-function-concurrency"} {
 		if !tried[op] {
 			t.Errorf("no fix ran aws %s (tried %v)", op, tried)
 		}

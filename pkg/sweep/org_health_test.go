@@ -14,10 +14,13 @@ import (
 
 // orgHealthEnv is what the stack sets on the central sweep for the health
 // check, for the central account's deployment (scenario "demo": its rules,
-// functions, topic and dead-letter queue).
+// functions, topic and dead-letter queue; centralDeployment: the rules of
+// the central bus).
 var orgHealthEnv = map[string]string{
 	"VPCGUARD_RULES": "vpcguard-modelguard=vpcguard-modelguard,vpcguard-modelguard-autoscaling=vpcguard-modelguard," +
-		"vpcguard-endpointguard=vpcguard-endpointguard,vpcguard-sweep=vpcguard-sweep",
+		"vpcguard-endpointguard=vpcguard-endpointguard,vpcguard-sweep=vpcguard-sweep," +
+		"vpcguard/vpcguard-modelguard=vpcguard-modelguard,vpcguard/vpcguard-modelguard-autoscaling=vpcguard-modelguard," +
+		"vpcguard/vpcguard-endpointguard=vpcguard-endpointguard",
 	"VPCGUARD_FUNCTIONS": "vpcguard-modelguard,vpcguard-endpointguard,vpcguard-sweep",
 	"VPCGUARD_DLQ_URL":   "https://sqs.us-east-1.amazonaws.com/111122223333/vpcguard-dlq",
 	"VPCGUARD_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:vpcguard-findings",
@@ -25,8 +28,9 @@ var orgHealthEnv = map[string]string{
 }
 
 // centralDeployment edits the central account's us-east-1 (scenario
-// "demo", whose trail is stopped): the topic gets a confirmed
-// subscription, and the trail logs when logging.
+// "demo", whose trail is stopped): the central bus gets the event rules
+// the stack puts there, the topic a confirmed subscription, and the trail
+// logs when logging.
 func centralDeployment(logging bool) func(*awssim.OrgScenario) {
 	return func(o *awssim.OrgScenario) {
 		for _, a := range o.Accounts {
@@ -42,6 +46,12 @@ func centralDeployment(logging bool) func(*awssim.OrgScenario) {
 				}
 				for i := range sc.Topics {
 					sc.Topics[i].Subscriptions = []awssim.Subscription{{Endpoint: "secops@example.com"}}
+				}
+				for _, r := range sc.Rules {
+					if r.EventPattern != "" { // the event functions' rules, not the schedule
+						r.EventBus = "vpcguard"
+						sc.Rules = append(sc.Rules, r)
+					}
 				}
 			}
 		}
@@ -92,6 +102,9 @@ func TestOrganizationSweepReportsHealth(t *testing.T) {
 		if central.Calls(op) == 0 {
 			t.Errorf("no %s call in the central account", op)
 		}
+	}
+	if n := central.Calls("events:DescribeRule"); n != 7 {
+		t.Errorf("%d DescribeRule calls, want the 4 rules of the default bus and the 3 of the central bus", n)
 	}
 
 	pub := central.Published()
@@ -208,5 +221,41 @@ func TestMainHealthOrganization(t *testing.T) {
 				t.Errorf("-health listed the models of %s %s", a, region)
 			}
 		}
+	}
+}
+
+// A disabled rule of the central bus is the organization's event supply
+// cut: the digest says VPCGUARD IS NOT SEEING EVENTS, with the fix.
+func TestOrganizationSweepCentralBusRuleDisabled(t *testing.T) {
+	deploy := centralDeployment(true)
+	org, s, _ := startOrgSweep(t, func(o *awssim.OrgScenario) {
+		deploy(o)
+		for _, a := range o.Accounts {
+			for _, sc := range a.Regions {
+				for i, r := range sc.Rules {
+					if a.ID == orgCentral && r.EventBus == "vpcguard" && r.Name == "vpcguard-endpointguard" {
+						sc.Rules[i].State = "DISABLED"
+					}
+				}
+			}
+		}
+	}, orgHealthEnv, false)
+	sum, err := s.Run(context.Background(), sweep.Trigger{ID: "sweep-org-bus", Account: orgCentral, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sum.Health
+	if h == nil || !h.NotSeeingEvents || len(h.Failing()) != 1 || h.Failing()[0].ID != health.ItemRules {
+		t.Fatalf("health %+v", h)
+	}
+	it := h.Failing()[0]
+	if !strings.Contains(it.Message, "rule vpcguard-endpointguard on bus vpcguard is disabled") ||
+		it.Fix != "aws events enable-rule --region us-east-1 --name vpcguard-endpointguard --event-bus-name vpcguard" {
+		t.Errorf("item %+v", it)
+	}
+	d := org.Server(orgCentral, "us-east-1").Published()[0]
+	if !strings.HasPrefix(d.Subject, "[vpcguard] CRITICAL organization sweep: NOT SEEING EVENTS; ") ||
+		!strings.HasPrefix(d.Message, "VPCGUARD IS NOT SEEING EVENTS (rules-enabled failing)") {
+		t.Errorf("digest %q\n%s", d.Subject, d.Message)
 	}
 }
