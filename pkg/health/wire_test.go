@@ -37,8 +37,8 @@ func broken() *awssim.Scenario {
 			{Name: "VpcGuard-endpointguard", EventBus: "vpcguard", EventPattern: `{"source":["aws.ec2"]}`, Targets: []awssim.EventTarget{{ID: "t", ARN: fn + "VpcGuard-endpointguard"}}},
 		},
 		EventBuses: []string{"vpcguard"},
-		Topics: []awssim.Topic{{Name: "vpcguard", Subscriptions: []awssim.Subscription{{Endpoint: "secops@example.com", Pending: true}}}},
-		Queues: []awssim.Queue{{Name: "VpcGuard-DLQ", Messages: 4}},
+		Topics:     []awssim.Topic{{Name: "vpcguard", Subscriptions: []awssim.Subscription{{Endpoint: "secops@example.com", Pending: true}}}},
+		Queues:     []awssim.Queue{{Name: "VpcGuard-DLQ", Messages: 4}},
 		Metrics: []awssim.Metric{
 			{Name: "Errors", Dimensions: map[string]string{"FunctionName": "VpcGuard-modelguard"}, Datapoints: []awssim.MetricPoint{{Ago: awssim.Duration(2 * time.Hour), Value: 3}}},
 			{Name: "Throttles", Dimensions: map[string]string{"FunctionName": "VpcGuard-endpointguard"}, Datapoints: []awssim.MetricPoint{{Ago: awssim.Duration(5 * time.Hour), Value: 1}}},
