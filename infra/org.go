@@ -111,14 +111,12 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 
 	var roleArns []*string // the roles that may assume the member role
 	for _, spec := range props.Functions {
-		if !spec.Trigger.Manual {
+		if actsInMembers(spec, cfg) {
 			roleArns = append(roleArns, s.Roles[spec.Name].RoleArn())
 		}
 	}
 	for _, spec := range props.Functions {
-		if spec.Trigger.Manual {
-			// The undo function takes back repairs at home only: the member
-			// role holds no reverse writes.
+		if !actsInMembers(spec, cfg) {
 			continue
 		}
 		fn, role := s.Functions[spec.Name], s.Roles[spec.Name]
@@ -130,6 +128,9 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 				Resource: jsii.String("role"), ResourceName: jsii.String(memberRoleName),
 			})},
 			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceOrgID": cfg.OrganizationID}}))
+		if spec.Trigger.Manual {
+			continue // the undo function: no rule
+		}
 		if spec.Trigger.Scheduled {
 			fn.AddEnvironment(jsii.String("VPCGUARD_ORGANIZATIONAL_UNITS"), awscdk.Fn_Join(jsii.String(","), targets), nil)
 			role.AddToPrincipalPolicy(statement("ListOrganizationAccounts", []string{
@@ -161,7 +162,7 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		}
 	}
 	for _, spec := range props.Functions {
-		if !spec.Trigger.Manual {
+		if actsInMembers(spec, cfg) {
 			s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
 		}
 	}
@@ -229,6 +230,14 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		Value:       org.Bus.EventBusArn(),
 	})
 	return nil
+}
+
+// actsInMembers reports whether function spec reads or writes the member
+// accounts through the member role: every function people do not invoke,
+// and the undo function when it has repairs to take back there
+// (undoesInMembers).
+func actsInMembers(spec FunctionSpec, cfg Settings) bool {
+	return !spec.Trigger.Manual || (spec.Undoes && undoesInMembers(cfg))
 }
 
 // alarmOnUnreachableMembers alarms (to the topic) on the function's log
@@ -348,6 +357,7 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 	for _, st := range append(guardReadStatements(scope), guardWriteStatements(scope, cfg)...) {
 		role.AddToPrincipalPolicy(st)
 	}
+	addMemberUndoStatements(role, scope, cfg) // remediate mode: the undo function's reverse writes
 	suppressMemberRoleFindings(role, cfg, scope.regions)
 }
 
