@@ -403,3 +403,21 @@ func TestMemberUndoCommandThroughTheAWSCLI(t *testing.T) {
 		t.Errorf("writes %v", w)
 	}
 }
+
+// TestUndoerWithoutTargetsActsAtHomeOnly: an Undoer given no Targets
+// refuses a request naming another account or Region before any call.
+func TestUndoerWithoutTargetsActsAtHomeOnly(t *testing.T) {
+	e := newEnv(t, scenario(), "file")
+	for _, req := range []undo.Request{
+		{Action: "rep-20261126T101500Z-3f9a1c2b", Region: "eu-west-1"},
+		{Action: "rep-20261126T101500Z-3f9a1c2b", Account: mlProd},
+	} {
+		res, err := e.u.Undo(context.Background(), req)
+		if err != nil || res.Status != undo.StatusRefused || !strings.Contains(res.Reason, "this undo acts in account 111122223333, us-east-1 only") {
+			t.Errorf("%+v: %+v, %v", req, res, err)
+		}
+	}
+	if n := e.sim.Calls("*"); n != 0 {
+		t.Errorf("%d calls", n)
+	}
+}
