@@ -141,7 +141,7 @@ func functionStatements(stack awscdk.Stack, cfg Settings, topic awssns.Topic, ke
 			[]*string{regional(stack, "events", "event-bus", cfg.EventBusName)}, nil),
 	)
 	if cfg.SecurityHub {
-		out = append(out, securityHubStatements(stack)...)
+		out = append(out, securityHubStatements(scope)...)
 	}
 	return append(out, guardWriteStatements(scope, cfg)...)
 }
@@ -310,32 +310,22 @@ func stateStatements(bucket awss3.Bucket, key string) []awsiam.PolicyStatement {
 	}
 }
 
-// securityHubStatements let a function write its findings to the Security
-// Hub of its own account and Region (context securityHub=true): importing
-// only under the account's own product, only findings about the account
-// itself (securityhub:TargetAccount is the AwsAccountId of the request's
-// findings), and reading the findings of its own hub. The Service
-// Authorization Reference gives BatchImportFindings the product resource
-// and GetFindings the hub resource.
-func securityHubStatements(stack awscdk.Stack) []awsiam.PolicyStatement {
-	product := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("securityhub"), Resource: jsii.String("product"),
-		ResourceName: awscdk.Fn_Join(jsii.String(""), &[]*string{stack.Account(), jsii.String("/default")}),
-	})
-	hub := regional(stack, "securityhub", "hub", "default")
+// securityHubStatements let a role write findings to the Security Hub of
+// its own account (context securityHub=true), in every Region of its
+// scope: importing only under the account's own product, only findings
+// about the account itself (securityhub:TargetAccount is the AwsAccountId
+// of the request's findings), and reading only the account's own hubs. The
+// function roles get them for the central account, and the member role
+// (organization mode) for each member, whose findings the central
+// functions write through it. The Service Authorization Reference gives
+// BatchImportFindings the product resource and GetFindings the hub
+// resource.
+func securityHubStatements(g guardScope) []awsiam.PolicyStatement {
+	account := g.stack.Account()
 	return []awsiam.PolicyStatement{
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ImportOwnSecurityHubFindings"),
-			Actions:   jsii.Strings("securityhub:BatchImportFindings"),
-			Resources: &[]*string{product},
-			Conditions: &map[string]interface{}{
-				"StringEquals": map[string]interface{}{"securityhub:TargetAccount": stack.Account()},
-			},
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ReadOwnSecurityHubFindings"),
-			Actions:   jsii.Strings("securityhub:GetFindings"),
-			Resources: &[]*string{hub},
-		}),
+		statement("ImportOwnSecurityHubFindings", []string{"securityhub:BatchImportFindings"},
+			g.arns("securityhub", "product", *account+"/default"),
+			map[string]interface{}{"StringEquals": map[string]interface{}{"securityhub:TargetAccount": account}}),
+		statement("ReadOwnSecurityHubFindings", []string{"securityhub:GetFindings"}, g.arns("securityhub", "hub", "default"), nil),
 	}
 }

@@ -345,6 +345,11 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 			Type: jsii.String("String"), Description: jsii.String("The Region vpcguard serves (the central stack's)"),
 		}).ValueAsString()}
 	}
+	description := "vpcguard: the central functions read SageMaker and VPC state here"
+	if cfg.SecurityHub {
+		description += " and write this account's Security Hub findings"
+	}
+	description += remediateSuffix(cfg)
 	role := awsiam.NewRole(stack, jsii.String("MemberRole"), &awsiam.RoleProps{
 		RoleName: jsii.String(memberRoleName),
 		AssumedBy: awsiam.NewAccountPrincipal(centralAccount.ValueAsString()).WithConditions(&map[string]interface{}{
@@ -352,9 +357,15 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 			"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID},
 		}),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
-		Description:        jsii.String("vpcguard: the central functions read SageMaker and VPC state here" + remediateSuffix(cfg)),
+		Description:        jsii.String(description),
 	})
-	for _, st := range append(guardReadStatements(scope), guardWriteStatements(scope, cfg)...) {
+	statements := append(guardReadStatements(scope), guardWriteStatements(scope, cfg)...)
+	if cfg.SecurityHub {
+		// The central functions write each member's findings to its own
+		// Security Hub through this role.
+		statements = append(statements, securityHubStatements(scope)...)
+	}
+	for _, st := range statements {
 		role.AddToPrincipalPolicy(st)
 	}
 	addMemberUndoStatements(role, scope, cfg) // remediate mode: the undo function's reverse writes

@@ -92,3 +92,72 @@ func TestSecurityHubContextMustBeABoolean(t *testing.T) {
 		t.Errorf("%+v, %v", s, err)
 	}
 }
+
+// TestSecurityHubInOrganizationMode: with securityHub=true in organization
+// mode the central function roles may write the central account's own
+// findings in every member Region, and the member role (through which the
+// central functions write a member's findings) may import only under the
+// member's own product, only about the member, and read only its own hubs,
+// in the member Regions; without securityHub the member role has no
+// Security Hub grant. The member template stays under TemplateBody's limit.
+func TestSecurityHubInOrganizationMode(t *testing.T) {
+	want := func(account string) []string {
+		var out []string
+		for _, region := range []string{"eu-west-1", "us-east-1"} {
+			out = append(out,
+				"securityhub:BatchImportFindings arn:${AWS::Partition}:securityhub:"+region+":"+account+":product/"+account+"/default "+
+					`{"StringEquals":{"securityhub:TargetAccount":"`+account+`"}}`,
+				"securityhub:GetFindings arn:${AWS::Partition}:securityhub:"+region+":"+account+":hub/default")
+		}
+		slices.Sort(out)
+		return out
+	}
+	hubGrants := func(grants []string) []string {
+		var out []string
+		for _, g := range grants {
+			if strings.HasPrefix(g, "securityhub:") {
+				out = append(out, strings.TrimSpace(g))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, base := range []map[string]string{orgCtx, orgRemediateCtx} {
+		ctx := map[string]string{"securityHub": "true"}
+		for k, v := range base {
+			ctx[k] = v
+		}
+		s := synth(t, ctx)
+		tmpl := s.stack.Organization.MemberRoleTemplate
+		if got := hubGrants(memberGrants(tmpl)); !slices.Equal(got, want("${AWS::AccountId}")) {
+			t.Errorf("%v: member role Security Hub grants\n  %s\nwant\n  %s", ctx, strings.Join(got, "\n  "), strings.Join(want("${AWS::AccountId}"), "\n  "))
+		}
+		byRole := map[string][]string{}
+		for _, g := range s.grants(t) {
+			if strings.HasPrefix(g.action, "securityhub:") {
+				byRole[g.role] = append(byRole[g.role], g.action+" "+g.resource+" "+g.condition)
+			}
+		}
+		if len(byRole) != len(s.stack.Functions)-1 {
+			t.Errorf("%v: %d function roles may call Security Hub, want all %d but undo's", ctx, len(byRole), len(s.stack.Functions)-1)
+		}
+		for role, got := range byRole {
+			if got = hubGrants(got); !slices.Equal(got, want("${AWS::AccountId}")) {
+				t.Errorf("%v: %s Security Hub grants\n  %s", ctx, role, strings.Join(got, "\n  "))
+			}
+		}
+		if n := len(toJSON(tmpl)); n > maxTemplateBody {
+			t.Errorf("%v: member role template of %d bytes", ctx, n)
+		}
+		noPanic(t, "cdk-nag", func() {
+			errs := assertions.Annotations_FromStack(s.stack.Stack).FindError(
+				jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+			for _, e := range *errs {
+				t.Errorf("%v: %s: %v", ctx, *e.Id, e.Entry.Data)
+			}
+		})
+	}
+	if got := hubGrants(memberGrants(synth(t, orgCtx).stack.Organization.MemberRoleTemplate)); len(got) != 0 {
+		t.Errorf("securityHub off: member role Security Hub grants %v", got)
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/notify"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
-	"github.com/vpcguard/vpcguard/pkg/securityhub"
 	"github.com/vpcguard/vpcguard/pkg/state"
 )
 
@@ -119,13 +118,16 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 		h.Progress = store
 		log.Debug("ledger", "where", where)
 	}
-	if cfg.SecurityHub {
-		h.SecurityHub = SecurityHubPublisher(clients, log)
-	}
-	// Organization mode or several Regions: each event is read in its own
-	// account and Region; notifications still leave from here.
+	// Organization mode or several Regions: each event is read, and its
+	// findings written to Security Hub, in its own account and Region;
+	// notifications still leave from here.
+	var accounts AccountClients
 	if cfg.MultiTarget() {
-		h.Targets = guardTargets{accounts: NewAccounts(awsCfg, clients, cfg), newTarget: target}
+		accounts = NewAccounts(awsCfg, clients, cfg)
+		h.Targets = guardTargets{accounts: accounts, newTarget: target}
+	}
+	if cfg.SecurityHub {
+		h.SecurityHub = SecurityHubPublisher(clients, accounts, log)
 	}
 	return h, nil
 }
@@ -170,16 +172,6 @@ func OpenLedger(cfg config.Config, c *Clients) (store LedgerStore, where string,
 		return nil, "", fmt.Errorf("VPCGUARD_LEDGER_FILE: %w", err)
 	}
 	return f, "file " + f.Path, nil
-}
-
-// SecurityHubPublisher writes findings to the Security Hub of the
-// function's own account and Region (VPCGUARD_SECURITY_HUB=true).
-func SecurityHubPublisher(c *Clients, log *slog.Logger) *securityhub.Publisher {
-	return &securityhub.Publisher{
-		Hubs:    securityhub.NewSingleAccount(c.Config),
-		Options: securityhub.Options{Partition: c.Partition, Version: securityhub.BuildVersion()},
-		Log:     log,
-	}
 }
 
 // rawHandler gives the guard the event's bytes as they arrived, so that

@@ -172,6 +172,23 @@ func TestOrganizationRemediate(t *testing.T) {
 // account of the organization in both Regions and sends one digest.
 func TestOrganizationSweep(t *testing.T) {
 	s := orgSession(t, nil)
+	o, sum := orgSweep(t, s)
+	if sum.Accounts != 6 || len(sum.Targets) != 12 || sum.Covered != 6 || sum.NotCovered != 6 || sum.AssumeRoles != 5 {
+		t.Errorf("accounts %d, targets %d, covered %d, not covered %d, AssumeRole %d", sum.Accounts, len(sum.Targets), sum.Covered, sum.NotCovered, sum.AssumeRoles)
+	}
+	if len(o.Deliveries) != 1 || !strings.Contains(o.Deliveries[0].Subject, "organization sweep") ||
+		!strings.Contains(o.Deliveries[0].Message, "222233334444 sandbox (us-east-1, eu-west-1): account 222233334444 (us-east-1): cannot assume") {
+		t.Errorf("digest emails: %+v", o.Deliveries)
+	}
+	if n := s.Org.Global().Calls("organizations:ListAccounts"); n == 0 {
+		t.Error("the organization was not listed")
+	}
+}
+
+// orgSweep invokes the sweep binary with its scheduled event, in the
+// central account, and returns the organization summary it answers.
+func orgSweep(t *testing.T, s *e2e.Session) (*e2e.Outcome, sweep.OrgSummary) {
+	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	raw, _ := json.Marshal(map[string]any{
 		"version": "0", "id": "0b6a2f38-3f4e-4d0c-9a2e-5e1f0c9d8b01", "detail-type": "Scheduled Event", "source": "aws.events",
@@ -189,14 +206,5 @@ func TestOrganizationSweep(t *testing.T) {
 	if err := json.Unmarshal(o.Invocation.Body, &sum); err != nil {
 		t.Fatalf("%v: %s", err, clip(string(o.Invocation.Body), 300))
 	}
-	if sum.Accounts != 6 || len(sum.Targets) != 12 || sum.Covered != 6 || sum.NotCovered != 6 || sum.AssumeRoles != 5 {
-		t.Errorf("accounts %d, targets %d, covered %d, not covered %d, AssumeRole %d", sum.Accounts, len(sum.Targets), sum.Covered, sum.NotCovered, sum.AssumeRoles)
-	}
-	if len(o.Deliveries) != 1 || !strings.Contains(o.Deliveries[0].Subject, "organization sweep") ||
-		!strings.Contains(o.Deliveries[0].Message, "222233334444 sandbox (us-east-1, eu-west-1): account 222233334444 (us-east-1): cannot assume") {
-		t.Errorf("digest emails: %+v", o.Deliveries)
-	}
-	if n := s.Org.Global().Calls("organizations:ListAccounts"); n == 0 {
-		t.Error("the organization was not listed")
-	}
+	return o, sum
 }

@@ -6,9 +6,12 @@
 //
 // Rendering is pure (Render, FindingID); Publisher does the calls through
 // the narrow API interface that *securityhub.Client satisfies, and reaches
-// each account's Security Hub through Hubs: single-account now, the member
-// roles of organization mode later. A finding is only ever written to the
-// Security Hub of the account and Region that own its resource.
+// each account's Security Hub through Hubs: SingleAccount for the
+// function's own account and Region, or (organization mode, several
+// Regions) pkg/app's, which signs with each account's own credentials, the
+// member role's for a member account. A finding is only ever written to the
+// Security Hub of the account and Region that own its resource, by that
+// account.
 package securityhub
 
 import (
@@ -29,9 +32,10 @@ type API interface {
 	GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
 }
 
-// Hubs gives the Security Hub of an account in a Region. Organization mode
-// implements it with the member role of each account; an error means
-// vpcguard may not write there, and nothing is sent.
+// Hubs gives the Security Hub of an account in a Region, as a client
+// signing with that account's credentials. An error wrapping ErrNotServed
+// means vpcguard does not write there (nothing is sent, and it is not a
+// fault); any other error means the account could not be reached.
 type Hubs interface {
 	Hub(ctx context.Context, account, region string) (API, error)
 }
@@ -44,10 +48,12 @@ func (f HubsFunc) Hub(ctx context.Context, account, region string) (API, error) 
 	return f(ctx, account, region)
 }
 
-// ErrNotThisAccount is returned by a single-account Hubs for any account or
-// Region other than its own: a finding about another account's resource is
-// never sent to this account's Security Hub, nor to the other one's.
-var ErrNotThisAccount = errors.New("not this function's account and Region")
+// ErrNotServed is wrapped by a Hubs's error for an account or Region whose
+// Security Hub vpcguard does not write to: SingleAccount's for any but its
+// own; organization mode's for a Region outside VPCGUARD_REGIONS. A finding
+// about another account's resource is never sent to this account's
+// Security Hub instead.
+var ErrNotServed = errors.New("not an account and Region whose Security Hub vpcguard writes to")
 
 // Caller reads the identity of the credentials; *sts.Client is one.
 type Caller interface {
@@ -87,14 +93,14 @@ func (s *SingleAccount) Account(ctx context.Context) (string, error) {
 }
 
 // Hub returns the client for the function's own account and Region, and
-// ErrNotThisAccount for any other.
+// an ErrNotServed error for any other.
 func (s *SingleAccount) Hub(ctx context.Context, account, region string) (API, error) {
 	own, err := s.Account(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if account != own || region != s.Region {
-		return nil, fmt.Errorf("account %s in %s: %w (%s in %s)", account, region, ErrNotThisAccount, own, s.Region)
+		return nil, fmt.Errorf("account %s in %s: %w (single-account mode: only %s in %s)", account, region, ErrNotServed, own, s.Region)
 	}
 	return s.Client, nil
 }

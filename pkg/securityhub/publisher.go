@@ -143,7 +143,7 @@ func (p *Publisher) open(ctx context.Context, account, region string) (*session,
 		return nil, d, nil
 	}
 	hub, err := p.Hubs.Hub(ctx, account, region)
-	if errors.Is(err, ErrNotThisAccount) {
+	if errors.Is(err, ErrNotServed) {
 		d.Status, d.Message = report.SecurityHubRefused, err.Error()+": nothing sent"
 		log.WarnContext(ctx, "security hub: findings not sent", "reason", err.Error())
 		return nil, d, nil

@@ -92,7 +92,7 @@ func newScenarioEnv(t testing.TB, scenario string, mutate func(*awssim.Scenario)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	pub := app.SecurityHubPublisher(clients, log)
+	pub := app.SecurityHubPublisher(clients, nil, log)
 	// Security Hub's own rates would make these tests wait; TestPacer
 	// tests the pacing.
 	pub.ImportRate, pub.GetRate = 1000, 1000
@@ -465,7 +465,7 @@ func TestNeverAnotherAccountsSecurityHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Event.Account != "999988887777" || res.SecurityHub == nil || res.SecurityHub.Status != report.SecurityHubRefused ||
-		!strings.Contains(res.SecurityHub.Message, "not this function's account") {
+		!strings.Contains(res.SecurityHub.Message, "single-account mode: only "+account+" in "+region) {
 		t.Fatalf("account %s, delivery %+v", res.Event.Account, res.SecurityHub)
 	}
 	if n := e.srv.Calls("securityhub:BatchImportFindings") + e.srv.Calls("securityhub:GetFindings"); n != 0 {

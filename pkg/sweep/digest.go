@@ -47,6 +47,9 @@ type Summary struct {
 	// VPC id order, then the account's models outside any known VPC. They
 	// are large (every offending model by name) and left out of the JSON.
 	Results []report.Result `json:"-"`
+	// securityHub is what the Security Hub reconciliation did (nil: it did
+	// not run), for the organization sweep's totals.
+	securityHub *report.SecurityHubDelivery
 }
 
 // Coverage says which models the run evaluated: no silent truncation.

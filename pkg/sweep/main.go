@@ -112,7 +112,7 @@ func New(ctx context.Context, env Env) (*Sweeper, error) {
 	if !env.Local || env.Publish {
 		s.SNS, s.Events = clients.SNS, clients.Events
 		if cfg.SecurityHub {
-			s.SecurityHub = app.SecurityHubPublisher(clients, log)
+			s.SecurityHub = app.SecurityHubPublisher(clients, nil, log)
 		}
 	}
 	return s, nil

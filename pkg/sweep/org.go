@@ -73,6 +73,9 @@ type OrgSweeper struct {
 	// NewRemediator builds the remediator of one account and Region
 	// (default remediate.New on its EC2 client, without a ledger).
 	NewRemediator func(c *app.Clients, log *slog.Logger) Remediator
+	// SecurityHub, when set, reconciles each account and Region's findings
+	// in that account's own Security Hub (app.AccountHubs); nil writes none.
+	SecurityHub Reconciler
 }
 
 // OrgSummary is what one organization sweep found and did.
@@ -176,6 +179,11 @@ func (o *OrgSweeper) Run(ctx context.Context, t Trigger) (*OrgSummary, error) {
 	sum.Elapsed = millis(time.Since(t0))
 	sum.Delivery.Events = o.eventsDelivery(sum)
 	sum.Delivery.State = o.stateDelivery(sum)
+	var hubsOff []string
+	sum.Delivery.SecurityHub, hubsOff = o.securityHubDelivery(sum)
+	if len(hubsOff) > 0 {
+		note("Security Hub is not enabled in %d account/Region pair(s), so their findings are not there: %s", len(hubsOff), strings.Join(hubsOff, ", "))
+	}
 	log.InfoContext(ctx, "swept the organization", "accounts", sum.Accounts, "regions", len(sum.Regions), "covered", sum.Covered,
 		"partial", sum.Partial, "not_covered", sum.NotCovered, "findings", sum.Findings.Total, "assume_role_calls", sum.AssumeRoles,
 		"api_calls", sum.API.Total, "elapsed_ms", sum.Elapsed)
@@ -252,7 +260,10 @@ func (o *OrgSweeper) sweepAccount(ctx context.Context, log *slog.Logger, t Trigg
 
 func (o *OrgSweeper) sweepTarget(ctx context.Context, log *slog.Logger, t Trigger, row *TargetResult, roleErr *error) {
 	tlog := log.With("account", row.Account, "region", row.Region)
-	clients, err := o.Clients.Clients(app.WithSessionName(ctx, t.ID), row.Account, row.Region)
+	// A member session opened (or renewed) during this account's sweep is
+	// named after the run.
+	ctx = app.WithSessionName(ctx, t.ID)
+	clients, err := o.Clients.Clients(ctx, row.Account, row.Region)
 	if err != nil {
 		row.Error = err.Error()
 		var ae *app.AccountError
@@ -269,6 +280,7 @@ func (o *OrgSweeper) sweepTarget(ctx context.Context, log *slog.Logger, t Trigge
 	s := &Sweeper{
 		Gatherer: clients.Gatherer(), Config: o.Config, Options: o.Options,
 		Remediator: rem, Events: o.Events, Index: o.Index, Log: tlog, Now: o.Now,
+		SecurityHub: o.SecurityHub,
 	}
 	if o.Store != nil {
 		s.Store = o.Store(row.Account, row.Region)

@@ -65,6 +65,12 @@ func NewOrganization(ctx context.Context, env Env) (*OrgSweeper, error) {
 			return r
 		}
 	}
+	// Each account and Region's findings go to its own Security Hub,
+	// through the member role (the single sweep's publisher writes only to
+	// the function's own).
+	if single.SecurityHub != nil {
+		o.SecurityHub = app.SecurityHubPublisher(home, accounts, single.Log)
+	}
 	if len(o.Regions) == 0 {
 		o.Regions = []string{home.Region}
 	}

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vpcguard/vpcguard/pkg/report"
@@ -29,7 +30,48 @@ func (s *Sweeper) reconcileSecurityHub(ctx context.Context, results []report.Res
 		At: start, Complete: wholeAccount,
 	})
 	sum.Delivery.SecurityHub = describeDelivery(d, wholeAccount)
+	sum.securityHub = d
 	return err
+}
+
+// securityHubDelivery totals the reconciliations of an organization
+// sweep's accounts and Regions, each done in that account's own Security
+// Hub; the pairs where it is not enabled are named.
+func (o *OrgSweeper) securityHubDelivery(sum *OrgSummary) (delivery string, notEnabled []string) {
+	if o.SecurityHub == nil {
+		return "not written: VPCGUARD_SECURITY_HUB is off (or a local run without -publish)", nil
+	}
+	var pairs, active, archived, unchanged, failed int
+	for _, r := range sum.Targets {
+		d := r.Summary.securityHubOrNil()
+		if d == nil {
+			continue
+		}
+		switch d.Status {
+		case report.SecurityHubNotEnabled:
+			notEnabled = append(notEnabled, r.Account+" "+r.Region)
+		case report.SecurityHubFailed, report.SecurityHubRefused:
+			failed++
+		}
+		pairs++
+		active, archived, unchanged = active+d.Active, archived+d.Archived, unchanged+d.Unchanged
+	}
+	delivery = fmt.Sprintf("reconciled in each account's own Security Hub, %d account/Region pair(s): %d ACTIVE and %d ARCHIVED findings written, %d unchanged",
+		pairs, active, archived, unchanged)
+	if len(notEnabled) > 0 {
+		delivery += fmt.Sprintf("; not enabled in %d (%s)", len(notEnabled), strings.Join(notEnabled, ", "))
+	}
+	if failed > 0 {
+		delivery += fmt.Sprintf("; failed in %d (see their rows)", failed)
+	}
+	return delivery, notEnabled
+}
+
+func (s *Summary) securityHubOrNil() *report.SecurityHubDelivery {
+	if s == nil {
+		return nil
+	}
+	return s.securityHub
 }
 
 func describeDelivery(d *report.SecurityHubDelivery, wholeAccount bool) string {
