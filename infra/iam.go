@@ -278,9 +278,14 @@ func undoesInMembers(cfg Settings) bool {
 }
 
 // addMemberUndoStatements gives the member role the undo function's
-// reverse writes in the member Regions (organization mode).
+// reverse writes in the member Regions (organization mode), for the undo
+// function's sessions only: aws:userid of a role session is
+// <role id>:<session name>, and only the undo function's role may open a
+// session named undoSessionPrefix… (the member role's trust), so the other
+// functions' sessions of the same role cannot delete an endpoint.
 func addMemberUndoStatements(role awsiam.Role, scope guardScope, cfg Settings) {
 	for _, st := range undoWriteStatements(scope, cfg) {
+		st.AddCondition(jsii.String("StringLike"), map[string]interface{}{"aws:userid": "*:" + undoSessionPrefix + "*"})
 		role.AddToPrincipalPolicy(st)
 	}
 }

@@ -11,18 +11,23 @@ import (
 func notUndo(sid string) bool { return !strings.HasPrefix(sid, "Undo") }
 
 // undoGrants are the member Regions' reverse writes of every repair, as
-// memberGrants renders them.
-func undoGrants(actions ...string) []string {
-	const tagged = ` {"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"}}`
+// memberGrants renders them; undoSessions: only in the undo function's
+// sessions (aws:userid), as the member role holds them.
+func undoGrants(undoSessions bool, actions ...string) []string {
+	tagged, modify := ` {"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"}}`, ""
+	if undoSessions {
+		tagged = ` {"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"},"StringLike":{"aws:userid":"*:vpcguard-undo-*"}}`
+		modify = ` {"StringLike":{"aws:userid":"*:vpcguard-undo-*"}}`
+	}
 	var out []string
 	for _, r := range []string{"us-east-1", "eu-west-1"} {
 		arn := "arn:${AWS::Partition}:ec2:" + r + ":${AWS::AccountId}:"
 		for _, a := range actions {
 			switch a {
 			case actionAddALRepoDeny:
-				out = append(out, "ec2:ModifyVpcEndpoint "+arn+"vpc-endpoint/*")
+				out = append(out, "ec2:ModifyVpcEndpoint "+arn+"vpc-endpoint/*"+modify)
 			case actionAssociateRouteTables:
-				out = append(out, "ec2:ModifyVpcEndpoint "+arn+"vpc-endpoint/*", "ec2:ModifyVpcEndpoint "+arn+"route-table/*")
+				out = append(out, "ec2:ModifyVpcEndpoint "+arn+"vpc-endpoint/*"+modify, "ec2:ModifyVpcEndpoint "+arn+"route-table/*"+modify)
 			case actionCreateS3GatewayEndpoint:
 				out = append(out, "ec2:DeleteVpcEndpoints "+arn+"vpc-endpoint/*"+tagged)
 			}
@@ -33,19 +38,21 @@ func undoGrants(actions ...string) []string {
 
 // TestMemberRoleHoldsExactlyTheUndoReverseWrites: in organization mode and
 // remediate mode the member role holds the undo function's reverse writes
-// of the allowed repairs, in the member Regions, exactly as the undo role
-// holds them (the same builder); DeleteVpcEndpoints only on endpoints
-// tagged vpcguard:managed=true. In report mode, none.
+// of the allowed repairs, in the member Regions, as the undo role holds
+// them (the same builder), but only in the undo function's sessions
+// (aws:userid …:vpcguard-undo-…, names its trust reserves to the undo
+// role); DeleteVpcEndpoints only on endpoints tagged
+// vpcguard:managed=true. In report mode, none.
 func TestMemberRoleHoldsExactlyTheUndoReverseWrites(t *testing.T) {
 	isUndo := func(sid string) bool { return !notUndo(sid) }
 	all := []string{actionAddALRepoDeny, actionAssociateRouteTables, actionCreateS3GatewayEndpoint}
 	for _, tc := range []struct {
 		remediations string
-		want         []string
+		actions      []string
 	}{
-		{"", undoGrants(all...)}, // orgRemediateCtx's: all
-		{actionAddALRepoDeny, undoGrants(actionAddALRepoDeny)},
-		{actionCreateS3GatewayEndpoint, undoGrants(actionCreateS3GatewayEndpoint)},
+		{"", all}, // orgRemediateCtx's: all
+		{actionAddALRepoDeny, []string{actionAddALRepoDeny}},
+		{actionCreateS3GatewayEndpoint, []string{actionCreateS3GatewayEndpoint}},
 	} {
 		ctx := map[string]string{}
 		for k, v := range orgRemediateCtx {
@@ -56,8 +63,8 @@ func TestMemberRoleHoldsExactlyTheUndoReverseWrites(t *testing.T) {
 		}
 		s := synth(t, ctx)
 		tmpl := s.stack.Organization.MemberRoleTemplate
-		if got := memberGrantsOf(tmpl, isUndo); !slices.Equal(got, tc.want) {
-			t.Errorf("%v: member undo grants\n  %s\nwant\n  %s", ctx, strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+		if got, want := memberGrantsOf(tmpl, isUndo), undoGrants(true, tc.actions...); !slices.Equal(got, want) {
+			t.Errorf("%v: member undo grants\n  %s\nwant\n  %s", ctx, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 		}
 		// The undo function's own role: the same reverse writes, for the
 		// central account's repairs in the member Regions.
@@ -69,12 +76,14 @@ func TestMemberRoleHoldsExactlyTheUndoReverseWrites(t *testing.T) {
 			}
 		}
 		slices.Sort(central)
-		if !slices.Equal(central, tc.want) {
-			t.Errorf("%v: undo role reverse writes\n  %s\nwant\n  %s", ctx, strings.Join(central, "\n  "), strings.Join(tc.want, "\n  "))
+		if want := undoGrants(false, tc.actions...); !slices.Equal(central, want) {
+			t.Errorf("%v: undo role reverse writes\n  %s\nwant\n  %s", ctx, strings.Join(central, "\n  "), strings.Join(want, "\n  "))
 		}
-		// Nothing in the member role deletes an endpoint vpcguard did not tag.
+		// Nothing in the member role deletes an endpoint vpcguard did not
+		// tag, or outside an undo session.
 		for _, g := range memberGrants(tmpl) {
-			if strings.HasPrefix(g, "ec2:DeleteVpcEndpoints ") && !strings.HasSuffix(g, `{"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"}}`) {
+			if strings.HasPrefix(g, "ec2:DeleteVpcEndpoints ") &&
+				!strings.HasSuffix(g, `{"StringEquals":{"aws:ResourceTag/vpcguard:managed":"true"},"StringLike":{"aws:userid":"*:vpcguard-undo-*"}}`) {
 				t.Errorf("%v: member grant %s", ctx, g)
 			}
 		}

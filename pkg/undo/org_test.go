@@ -220,7 +220,7 @@ func TestUndoInAMemberAccount(t *testing.T) {
 		t.Errorf("writes %v: the undo must write in ml-prod only", w)
 	}
 	assumed := e.org.AssumedRoles()[assumedBefore:]
-	if len(assumed) != 1 || assumed[0].RoleARN != memberRole || assumed[0].SessionName != app.SessionName("undo-"+id) ||
+	if len(assumed) != 1 || assumed[0].RoleARN != memberRole || assumed[0].SessionName != app.SessionName(config.UndoSessionPrefix+id) ||
 		assumed[0].Caller != "arn:aws:sts::111122223333:assumed-role/vpcguard-undo/awssim" {
 		t.Errorf("assumed roles %+v", assumed)
 	}
@@ -258,9 +258,20 @@ func TestUndoInAMemberAccount(t *testing.T) {
 	if w := e.writes(); len(w[mlProd+"/us-east-1"]) != 2 {
 		t.Errorf("the repair was made again: %v", w)
 	}
+	// Only the undo function's role may open an undo session of the member
+	// role: with modelguard's credentials the same command is refused by
+	// the member's trust, and nothing is written.
+	if code, out, _ := run(words[i+1:]...); code != 3 || !strings.Contains(out, `"status": "refused"`) ||
+		!strings.Contains(out, "assumed-role/vpcguard-modelguard/awssim is not authorized to perform: sts:AssumeRole") {
+		t.Errorf("undo with modelguard's credentials: exit %d\n%s", code, out)
+	}
+	if w := e.writes(); len(w[mlProd+"/us-east-1"]) != 2 {
+		t.Errorf("writes %v", w)
+	}
 	// Undone once only.
-	if code, out, _ := run(words[i+1:]...); code != 3 || !strings.Contains(out, "already reverted") {
-		t.Errorf("second undo: exit %d\n%s", code, out)
+	t.Setenv("AWS_ACCESS_KEY_ID", undoKey)
+	if code, out, stderr := run(words[i+1:]...); code != 3 || !strings.Contains(out, "already reverted") {
+		t.Errorf("second undo: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
 

@@ -268,7 +268,7 @@ func (u *Undoer) target(ctx context.Context, account, region, id string) (Target
 	if u.Targets == nil {
 		return Target{}, Refusal{Err: fmt.Errorf("account %s (%s): this undo acts in account %s, %s only", account, region, u.Account, u.Region), NotServed: true}
 	}
-	return u.Targets.Target(ctx, account, region, "undo-"+id)
+	return u.Targets.Target(ctx, account, region, config.UndoSessionPrefix+id)
 }
 
 // observe reads the entry's endpoint and the VPC's route tables (and, for
