@@ -144,6 +144,12 @@ func (c Config) isMemberSession(arn string) bool {
 // a contract: the stack's metric filters alarm on it.
 const MemberUnreachable = "member account unreachable"
 
+// IsAccountID reports whether s is an AWS account id (12 digits).
+func IsAccountID(s string) bool { return accountRE.MatchString(s) }
+
+// IsRegion reports whether s is shaped like an AWS Region name (us-east-1).
+func IsRegion(s string) bool { return regionRE.MatchString(s) }
+
 // UndoSessionPrefix begins the name of every member-role session the undo
 // function opens (then the ledger entry's id). In organization mode the
 // member role's trust lets only the undo function's role open sessions so

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -143,11 +142,6 @@ type Undoer struct {
 	Log            *slog.Logger
 }
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-)
-
 // Undo takes back the repair req names. A refusal is a Result, not an
 // error; the error is set when the ledger or AWS failed.
 func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
@@ -161,10 +155,10 @@ func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
 	case !ledger.ValidID(req.Action):
 		res.Reason = fmt.Sprintf("%q is not an action instance id (they look like rep-20261126T101500Z-3f9a1c2b; undo -list shows them)", clip(req.Action, 80))
 		return res, nil
-	case !accountRE.MatchString(account):
+	case !config.IsAccountID(account):
 		res.Reason = fmt.Sprintf("account %q is not an AWS account id (12 digits)", clip(account, 80))
 		return res, nil
-	case !regionRE.MatchString(region):
+	case !config.IsRegion(region):
 		res.Reason = fmt.Sprintf("region %q is not an AWS Region name (such as us-east-1)", clip(region, 80))
 		return res, nil
 	}
@@ -384,9 +378,9 @@ func (u *Undoer) List(ctx context.Context, account, region string, limit int) ([
 	switch {
 	case u.Ledger == nil:
 		return nil, errors.New("no ledger is kept (VPCGUARD_STATE_TABLE and VPCGUARD_LEDGER_FILE are unset)")
-	case !accountRE.MatchString(account):
+	case !config.IsAccountID(account):
 		return nil, fmt.Errorf("account %q is not an AWS account id (12 digits)", clip(account, 80))
-	case !regionRE.MatchString(region):
+	case !config.IsRegion(region):
 		return nil, fmt.Errorf("region %q is not an AWS Region name (such as us-east-1)", clip(region, 80))
 	}
 	return u.Ledger.Recent(ctx, account, region, limit)
