@@ -217,38 +217,77 @@ func guardWriteStatements(g guardScope, cfg Settings) []awsiam.PolicyStatement {
 
 // undoStatements is the whole identity policy of the undo function's role:
 // the reads that find an endpoint's models and re-read its state, and
-// exactly the reverse writes of the allowed repairs, on this account and
-// region:
+// exactly the reverse writes of the allowed repairs (undoWriteStatements),
+// in the function roles' scope (functionScope: the member Regions in
+// organization mode, for the central account's own repairs there). No
+// repair and no notification: undo neither creates nor adds anything.
+func undoStatements(stack awscdk.Stack, cfg Settings, logs awslogs.LogGroup) []awsiam.PolicyStatement {
+	scope := functionScope(stack, cfg)
+	// The models' placement is gathered as for an event (one way to list
+	// models), which reads their roles and buckets too; no autoscaling.
+	out := append([]awsiam.PolicyStatement{
+		statement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
+	}, modelReadStatements(scope, false)...)
+	return append(out, undoWriteStatements(scope, cfg)...)
+}
+
+// undoWriteStatements are exactly the reverse writes of the allowed
+// repairs in scope, none in report mode; the undo function's role holds
+// them, and in organization mode the member role (for the undo function's
+// sessions of it):
 //
 //   - add-al-repo-deny, associate-route-tables: ec2:ModifyVpcEndpoint (the
 //     previous policy; RemoveRouteTableIds, which also needs the route
 //     tables);
 //   - create-s3-gateway-endpoint: ec2:DeleteVpcEndpoints, only on endpoints
 //     tagged vpcguard:managed=true (aws:ResourceTag).
-//
-// No repair and no notification: undo neither creates nor adds anything.
-func undoStatements(stack awscdk.Stack, cfg Settings, logs awslogs.LogGroup) []awsiam.PolicyStatement {
-	vpcEndpoints := regional(stack, "ec2", "vpc-endpoint", "*")
-	// The models' placement is gathered as for an event (one way to list
-	// models), which reads their roles and buckets too; no autoscaling.
-	out := append([]awsiam.PolicyStatement{
-		statement("WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []*string{logs.LogGroupArn()}, nil),
-	}, modelReadStatements(guardScope{stack: stack}, false)...)
+func undoWriteStatements(g guardScope, cfg Settings) []awsiam.PolicyStatement {
+	vpcEndpoints := g.arns("ec2", "vpc-endpoint", "*")
+	var out []awsiam.PolicyStatement
 	var modify []*string
 	if cfg.Allows(actionAssociateRouteTables) || cfg.Allows(actionAddALRepoDeny) {
-		modify = append(modify, vpcEndpoints)
+		modify = append(modify, vpcEndpoints...)
 	}
 	if cfg.Allows(actionAssociateRouteTables) {
-		modify = append(modify, regional(stack, "ec2", "route-table", "*")) // RemoveRouteTableIds
+		modify = append(modify, g.arns("ec2", "route-table", "*")...) // RemoveRouteTableIds
 	}
 	if len(modify) > 0 {
 		out = append(out, statement("UndoModifyVpcEndpoint", []string{"ec2:ModifyVpcEndpoint"}, modify, nil))
 	}
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
-		out = append(out, statement("UndoCreateVpcEndpoint", []string{"ec2:DeleteVpcEndpoints"}, []*string{vpcEndpoints},
+		out = append(out, statement("UndoCreateVpcEndpoint", []string{"ec2:DeleteVpcEndpoints"}, vpcEndpoints,
 			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceTag/" + managedTagKey: managedTagValue}}))
 	}
 	return out
+}
+
+// undoesInMembers reports whether the undo function takes repairs back in
+// the member accounts: organization mode, with a repair allowed (remediate
+// mode). Then, and only then, the member role holds the reverse writes and
+// trusts the undo function's role, and that role may assume it.
+func undoesInMembers(cfg Settings) bool {
+	if !cfg.Organization() {
+		return false
+	}
+	for _, id := range []string{actionAddALRepoDeny, actionAssociateRouteTables, actionCreateS3GatewayEndpoint} {
+		if cfg.Allows(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// addMemberUndoStatements gives the member role the undo function's
+// reverse writes in the member Regions (organization mode), for the undo
+// function's sessions only: aws:userid of a role session is
+// <role id>:<session name>, and only the undo function's role may open a
+// session named undoSessionPrefix… (the member role's trust), so the other
+// functions' sessions of the same role cannot delete an endpoint.
+func addMemberUndoStatements(role awsiam.Role, scope guardScope, cfg Settings) {
+	for _, st := range undoWriteStatements(scope, cfg) {
+		st.AddCondition(jsii.String("StringLike"), map[string]interface{}{"aws:userid": "*:" + undoSessionPrefix + "*"})
+		role.AddToPrincipalPolicy(st)
+	}
 }
 
 // The tag of every endpoint vpcguard creates (pkg/remediate), which the

@@ -55,9 +55,18 @@ func suppressFunctionFindings(role awsiam.Role, cfg Settings) {
 
 // IAM5 findings of the undo function's role: the same reads, and the
 // reverse writes of the allowed repairs (one reason per finding across the
-// template: remediationSuppression describes both).
+// template: remediationSuppression describes both), in the same Regions;
+// and, when it takes repairs back in the member accounts, the member role.
 func suppressUndoFindings(role awsiam.Role, cfg Settings) {
-	suppress(role, true, guardSuppressions(cfg, []string{"<AWS::Region>"})...)
+	regions := []string{"<AWS::Region>"}
+	if cfg.Organization() && len(cfg.MemberRegions) > 0 {
+		regions = cfg.MemberRegions
+	}
+	list := guardSuppressions(cfg, regions)
+	if undoesInMembers(cfg) {
+		list = append(list, assumeMemberRoleSuppression())
+	}
+	suppress(role, true, list...)
 }
 
 // guardSuppressions are the IAM5 findings of the guard permissions
@@ -151,7 +160,8 @@ func remediationSuppression(cfg Settings, regions []string) *suppression {
 	if cfg.Allows(actionCreateS3GatewayEndpoint) {
 		undo += ", ec2:DeleteVpcEndpoints on vpc-endpoint/* only with aws:ResourceTag/" + managedTagKey + " = " + managedTagValue
 	}
-	what = append(what, "to the undo function only, the reverse: "+undo)
+	what = append(what, "for the undo function, the reverse: "+undo+" (held by the undo function's role and, in organization mode, "+
+		"by the member role, which the undo function assumes to take back a member account's repair)")
 	var appliesTo []string
 	for _, r := range []string{"vpc-endpoint", "vpc", "route-table"} {
 		for _, region := range regions {

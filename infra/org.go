@@ -47,6 +47,7 @@ const (
 	forwarderStackSet  = "vpcguard-forwarder"
 	paramCentralAcct   = "CentralAccountId"
 	paramCentralRoles  = "CentralRoleArns"
+	paramCentralUndo   = "CentralUndoRoleArn"
 	paramCentralRegion = "CentralRegion"
 	paramCentralBus    = "CentralBusArn"
 	paramMemberOUs     = "MemberOrganizationalUnits"
@@ -55,6 +56,9 @@ const (
 	// memberUnreachableMessage is config.MemberUnreachable of the root
 	// module: the message of the log line an unreachable member gives.
 	memberUnreachableMessage = "member account unreachable"
+	// undoSessionPrefix is config.UndoSessionPrefix of the root module: the
+	// undo function's member-role sessions, and only its, are so named.
+	undoSessionPrefix = "vpcguard-undo-"
 )
 
 // Organization is what organization mode adds to the stack, for the tests.
@@ -110,16 +114,19 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 	}))
 
 	var forwarded []FunctionSpec // the functions with rules on the central bus
-	var roleArns []*string       // the roles that may assume the member role
+	var roleArns []*string       // the roles that may assume the member role, but undo's
+	var undoArn *string          // the undo function's, when it acts in the members
 	for _, spec := range props.Functions {
-		if !spec.Trigger.Manual {
+		switch {
+		case !actsInMembers(spec, cfg):
+		case spec.Undoes:
+			undoArn = s.Roles[spec.Name].RoleArn()
+		default:
 			roleArns = append(roleArns, s.Roles[spec.Name].RoleArn())
 		}
 	}
 	for _, spec := range props.Functions {
-		if spec.Trigger.Manual {
-			// The undo function takes back repairs at home only: the member
-			// role holds no reverse writes.
+		if !actsInMembers(spec, cfg) {
 			continue
 		}
 		fn, role := s.Functions[spec.Name], s.Roles[spec.Name]
@@ -131,6 +138,9 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 				Resource: jsii.String("role"), ResourceName: jsii.String(memberRoleName),
 			})},
 			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceOrgID": cfg.OrganizationID}}))
+		if spec.Trigger.Manual {
+			continue // the undo function: no rule
+		}
 		if spec.Trigger.Scheduled {
 			fn.AddEnvironment(jsii.String("VPCGUARD_ORGANIZATIONAL_UNITS"), awscdk.Fn_Join(jsii.String(","), targets), nil)
 			role.AddToPrincipalPolicy(statement("ListOrganizationAccounts", []string{
@@ -166,7 +176,7 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		}
 	}
 	for _, spec := range props.Functions {
-		if !spec.Trigger.Manual {
+		if actsInMembers(spec, cfg) {
 			s.alarmOnUnreachableMembers(spec, s.Functions[spec.Name])
 		}
 	}
@@ -229,6 +239,9 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		paramCentralAcct:  stack.Account(),
 		paramCentralRoles: awscdk.Fn_Join(jsii.String(","), &roleArns),
 	}
+	if undoArn != nil {
+		roleParams[paramCentralUndo] = undoArn
+	}
 	if len(cfg.MemberRegions) == 0 {
 		roleParams[paramCentralRegion] = stack.Region()
 	}
@@ -244,6 +257,14 @@ func (s *VpcGuardStack) addOrganization(props *StackProps) error {
 		Value:       org.Bus.EventBusArn(),
 	})
 	return nil
+}
+
+// actsInMembers reports whether function spec reads or writes the member
+// accounts through the member role: every function people do not invoke,
+// and the undo function when it has repairs to take back there
+// (undoesInMembers).
+func actsInMembers(spec FunctionSpec, cfg Settings) bool {
+	return !spec.Trigger.Manual || (spec.Undoes && undoesInMembers(cfg))
 }
 
 // alarmOnUnreachableMembers alarms (to the topic) on the function's log
@@ -340,8 +361,9 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 		Description: jsii.String("The account of the central vpcguard stack"),
 	})
 	centralRoles := awscdk.NewCfnParameter(stack, jsii.String(paramCentralRoles), &awscdk.CfnParameterProps{
-		Type:        jsii.String("CommaDelimitedList"),
-		Description: jsii.String("The roles of the central vpcguard functions: the only principals that may assume " + memberRoleName),
+		Type: jsii.String("CommaDelimitedList"),
+		Description: jsii.String("The roles of the central vpcguard functions: the only principals that may assume " + memberRoleName +
+			" (in sessions not named " + undoSessionPrefix + "…)"),
 	})
 	scope := guardScope{stack: stack}
 	if len(cfg.MemberRegions) > 0 {
@@ -358,9 +380,11 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 	description += remediateSuffix(cfg)
 	role := awsiam.NewRole(stack, jsii.String("MemberRole"), &awsiam.RoleProps{
 		RoleName: jsii.String(memberRoleName),
+		// The undo function's session names are reserved to it (below).
 		AssumedBy: awsiam.NewAccountPrincipal(centralAccount.ValueAsString()).WithConditions(&map[string]interface{}{
-			"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": centralRoles.ValueAsList()},
-			"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID},
+			"ArnEquals":     map[string]interface{}{"aws:PrincipalArn": centralRoles.ValueAsList()},
+			"StringEquals":  map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID},
+			"StringNotLike": map[string]interface{}{"sts:RoleSessionName": undoSessionPrefix + "*"},
 		}),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		Description:        jsii.String(description),
@@ -373,6 +397,26 @@ func newMemberRoleStack(app awscdk.App, id string, props *awscdk.StackProps, cfg
 	}
 	for _, st := range statements {
 		role.AddToPrincipalPolicy(st)
+	}
+	if undoesInMembers(cfg) {
+		// The undo function assumes the role only in sessions named for an
+		// undo, and only those sessions hold the reverse writes.
+		undoRole := awscdk.NewCfnParameter(stack, jsii.String(paramCentralUndo), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), AllowedPattern: jsii.String(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`),
+			Description: jsii.String("The role of the central vpcguard undo function: it alone may assume " + memberRoleName +
+				" in sessions named " + undoSessionPrefix + "…, which alone hold the reverse writes"),
+		})
+		role.AssumeRolePolicy().AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect:     awsiam.Effect_ALLOW,
+			Actions:    jsii.Strings("sts:AssumeRole"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(centralAccount.ValueAsString())},
+			Conditions: &map[string]interface{}{
+				"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": undoRole.ValueAsString()},
+				"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": cfg.OrganizationID},
+				"StringLike":   map[string]interface{}{"sts:RoleSessionName": undoSessionPrefix + "*"},
+			},
+		}))
+		addMemberUndoStatements(role, scope, cfg)
 	}
 	suppressMemberRoleFindings(role, cfg, scope.regions)
 }

@@ -240,7 +240,9 @@ func stackSetParam(ss map[string]interface{}, key string) interface{} {
 
 // TestMemberRoleTrustsOnlyTheCentralFunctionRoles: role vpcguard-member
 // may be assumed by the central account's principals whose ARN is one of
-// the function roles, in the organization, and by nobody else.
+// the function roles, in the organization, and by nobody else; sessions
+// named for an undo (vpcguard-undo-…) only by the undo function's role, in
+// remediate mode, and by no other.
 func TestMemberRoleTrustsOnlyTheCentralFunctionRoles(t *testing.T) {
 	for _, ctx := range []map[string]string{orgCtx, orgRemediateCtx, orgDefaultsCtx} {
 		s := synth(t, ctx)
@@ -249,20 +251,38 @@ func TestMemberRoleTrustsOnlyTheCentralFunctionRoles(t *testing.T) {
 		if props(role)["RoleName"] != memberRoleName || props(role)["MaxSessionDuration"] != float64(3600) {
 			t.Errorf("%v: role %s", ctx, toJSON(props(role)))
 		}
+		remediate := ctx["mode"] == "remediate"
 		trust := statements(props(role)["AssumeRolePolicyDocument"])
-		want := map[string]interface{}{
+		principal := map[string]interface{}{"AWS": "arn:${AWS::Partition}:iam::${" + paramCentralAcct + "}:root"}
+		want := []interface{}{map[string]interface{}{
 			"Action": "sts:AssumeRole",
 			"Condition": map[string]interface{}{
-				"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": "${" + paramCentralRoles + "}"},
-				"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": orgID},
+				"ArnEquals":     map[string]interface{}{"aws:PrincipalArn": "${" + paramCentralRoles + "}"},
+				"StringEquals":  map[string]interface{}{"aws:PrincipalOrgID": orgID},
+				"StringNotLike": map[string]interface{}{"sts:RoleSessionName": "vpcguard-undo-*"},
 			},
-			"Effect":    "Allow",
-			"Principal": map[string]interface{}{"AWS": "arn:${AWS::Partition}:iam::${" + paramCentralAcct + "}:root"},
+			"Effect": "Allow", "Principal": principal,
+		}}
+		if remediate {
+			want = append(want, map[string]interface{}{
+				"Action": "sts:AssumeRole",
+				"Condition": map[string]interface{}{
+					"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": "${" + paramCentralUndo + "}"},
+					"StringEquals": map[string]interface{}{"aws:PrincipalOrgID": orgID},
+					"StringLike":   map[string]interface{}{"sts:RoleSessionName": "vpcguard-undo-*"},
+				},
+				"Effect": "Allow", "Principal": principal,
+			})
 		}
-		if len(trust) != 1 || toJSON(resolve(trust[0])) != toJSON(want) {
-			t.Errorf("%v: trust %s\nwant %s", ctx, toJSON(resolve(trust)), toJSON(want))
+		var got []interface{}
+		for _, st := range trust {
+			got = append(got, resolve(st))
 		}
-		// The StackSet passes the function roles, and only them.
+		if toJSON(got) != toJSON(want) {
+			t.Errorf("%v: trust %s\nwant %s", ctx, toJSON(got), toJSON(want))
+		}
+		// The StackSet passes the event functions' and sweep's roles, and
+		// only them; the undo function's apart, in remediate mode only.
 		roleSet, _ := stackSets(t, s)
 		var want2 []string
 		for _, name := range slices.Sorted(maps.Keys(s.stack.Roles)) {
@@ -273,6 +293,11 @@ func TestMemberRoleTrustsOnlyTheCentralFunctionRoles(t *testing.T) {
 		if got := flatten(stackSetParam(roleSet, paramCentralRoles)); got != strings.Join(want2, ",") {
 			t.Errorf("%v: CentralRoleArns = %s, want %s", ctx, got, strings.Join(want2, ","))
 		}
+		undoArn := "${" + s.logicalID(t, s.stack.Roles["undo"]) + ".Arn}"
+		_, undoParam := tmpl["Parameters"].(map[string]interface{})[paramCentralUndo]
+		if got := flatten(stackSetParam(roleSet, paramCentralUndo)); remediate != (got == undoArn) || remediate != undoParam {
+			t.Errorf("%v: CentralUndoRoleArn = %q (template parameter %v)", ctx, got, undoParam)
+		}
 		if got := flatten(stackSetParam(roleSet, paramCentralAcct)); got != "${AWS::AccountId}" {
 			t.Errorf("%v: CentralAccountId = %s", ctx, got)
 		}
@@ -281,9 +306,17 @@ func TestMemberRoleTrustsOnlyTheCentralFunctionRoles(t *testing.T) {
 
 // memberGrants lists the (action resource condition) of the member role.
 func memberGrants(tmpl map[string]interface{}) []string {
+	return memberGrantsOf(tmpl, func(string) bool { return true })
+}
+
+// memberGrantsOf lists those of the statements whose Sid keep accepts.
+func memberGrantsOf(tmpl map[string]interface{}, keep func(sid string) bool) []string {
 	var out []string
 	for _, p := range templateResources(tmpl, "AWS::IAM::Policy") {
 		for _, st := range statements(props(p)["PolicyDocument"]) {
+			if sid, _ := st["Sid"].(string); !keep(sid) {
+				continue
+			}
 			cond := ""
 			if c, ok := st["Condition"]; ok {
 				cond = " " + toJSON(resolve(c))
@@ -314,7 +347,7 @@ func TestMemberRoleHasTheFunctionRolesGuardPermissions(t *testing.T) {
 	}
 	for _, ctx := range []map[string]string{orgCtx, orgRemediateCtx} {
 		s := synth(t, ctx)
-		member := memberGrants(s.stack.Organization.MemberRoleTemplate)
+		member := memberGrantsOf(s.stack.Organization.MemberRoleTemplate, notUndo) // the undo's: orgundo_test.go
 		// The function role of modelguard, its guard part, in the same shape.
 		var fn []string
 		for _, g := range s.grants(t) {
@@ -417,8 +450,8 @@ func TestFunctionsMayAssumeOnlyTheMemberRole(t *testing.T) {
 		}
 		for name, role := range s.stack.Roles {
 			want := 1
-			if functionSpecs[name].Trigger.Manual {
-				want = 0 // undo works at home only
+			if functionSpecs[name].Trigger.Manual && ctx["mode"] != "remediate" {
+				want = 0 // no repair to undo in the members
 			}
 			if byRole[s.logicalID(t, role)] != want {
 				t.Errorf("%v: %s has %d sts grants, want %d", ctx, name, byRole[s.logicalID(t, role)], want)
@@ -478,28 +511,32 @@ func TestOrganizationEnvironmentAndAlarms(t *testing.T) {
 	}
 }
 
-// TestMemberUnreachableMessageMatchesTheFunctions keeps the metric
-// filter's message equal to the root module's config.MemberUnreachable.
-func TestMemberUnreachableMessageMatchesTheFunctions(t *testing.T) {
+// TestConstantsMatchTheFunctions keeps the metric filter's message equal
+// to the root module's config.MemberUnreachable, and the undo sessions'
+// prefix the member role reserves to config.UndoSessionPrefix.
+func TestConstantsMatchTheFunctions(t *testing.T) {
 	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(testRepoRoot(t), "pkg", "config", "org.go"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := ""
+	found := map[string]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		if vs, ok := n.(*ast.ValueSpec); ok {
 			for i, name := range vs.Names {
-				if name.Name == "MemberUnreachable" && i < len(vs.Values) {
-					if lit, ok := vs.Values[i].(*ast.BasicLit); ok {
-						found, _ = strconv.Unquote(lit.Value)
-					}
+				if i >= len(vs.Values) {
+					break
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok {
+					found[name.Name], _ = strconv.Unquote(lit.Value)
 				}
 			}
 		}
 		return true
 	})
-	if found != memberUnreachableMessage {
-		t.Errorf("pkg/config MemberUnreachable = %q, infra filters %q", found, memberUnreachableMessage)
+	for name, infra := range map[string]string{"MemberUnreachable": memberUnreachableMessage, "UndoSessionPrefix": undoSessionPrefix} {
+		if found[name] != infra {
+			t.Errorf("pkg/config %s = %q, infra uses %q", name, found[name], infra)
+		}
 	}
 }
 

@@ -135,8 +135,13 @@ func NewHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 // UndoCommand writes the undo command of the repairs: the undo function
 // (VPCGUARD_UNDO_FUNCTION) when the stack names it, else the local command
 // on the configured ledger (the state table before the file, as OpenLedger).
+// region is the function's own; a repair made in another Region or (in
+// organization mode) another account than the function's own (that of
+// VPCGUARD_ROLE_ARN; when unknown, every account is named) gets its account
+// and Region in the command.
 func UndoCommand(cfg config.Config, region string) ledger.UndoCommand {
-	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Table: cfg.StateTable, File: cfg.LedgerFile}
+	return ledger.UndoCommand{Function: cfg.UndoFunction, Region: region, Account: cfg.HomeAccount(),
+		MemberRole: cfg.MemberRole, Regions: cfg.Regions, Table: cfg.StateTable, File: cfg.LedgerFile}
 }
 
 // LedgerStore is everything vpcguard keeps about its own writes: the repair

@@ -616,7 +616,9 @@ func (o *Org) assumeRole(c *call) (any, *apiError) {
 	}
 	denied := errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.arn, roleARN)
 	role := o.findRole(account, roleName)
-	if role == nil || role.arn != roleARN || role.trust == nil || !role.trust.allows(caller.principal, "sts:AssumeRole") {
+	asking := caller.principal
+	asking.sessionName = name
+	if role == nil || role.arn != roleARN || role.trust == nil || !role.trust.allows(asking, "sts:AssumeRole") {
 		return nil, denied
 	}
 	if duration > 3600 { // every awssim caller is a role session

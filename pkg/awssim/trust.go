@@ -20,8 +20,9 @@ import (
 //     awssim caller;
 //   - Condition: StringEquals, StringNotEquals, StringLike, StringNotLike,
 //     ArnEquals, ArnNotEquals, ArnLike, ArnNotLike (each also …IfExists)
-//     on aws:PrincipalArn (the caller's role ARN), aws:PrincipalAccount
-//     and aws:PrincipalOrgID (the caller's organization, "" outside one);
+//     on aws:PrincipalArn (the caller's role ARN), aws:PrincipalAccount,
+//     aws:PrincipalOrgID (the caller's organization, "" outside one) and
+//     sts:RoleSessionName (the session name the AssumeRole asks for);
 //     the Arn operators, like IAM's, take * and ? in ArnEquals too.
 //
 // An explicit Deny that matches wins; otherwise an Allow must match. The
@@ -54,6 +55,8 @@ type principal struct {
 	roleARN string // arn:…:iam::A:role/[path/]NAME
 	arn     string // the session: arn:…:sts::A:assumed-role/NAME/SESSION
 	orgID   string // the caller account's organization, or ""
+	// sessionName is the RoleSessionName the caller asks for (AssumeRole).
+	sessionName string
 }
 
 var trustOperators = map[string]bool{
@@ -61,7 +64,7 @@ var trustOperators = map[string]bool{
 	"ArnEquals": true, "ArnNotEquals": true, "ArnLike": true, "ArnNotLike": true,
 }
 
-var trustKeys = map[string]bool{"aws:principalarn": true, "aws:principalaccount": true, "aws:principalorgid": true}
+var trustKeys = map[string]bool{"aws:principalarn": true, "aws:principalaccount": true, "aws:principalorgid": true, "sts:rolesessionname": true}
 
 // parseTrust parses a trust policy document, refusing what awssim cannot
 // evaluate.
@@ -251,6 +254,8 @@ func (c trustCondition) holds(p principal) bool {
 		v = p.account
 	case "aws:principalorgid":
 		v = p.orgID
+	case "sts:rolesessionname":
+		v = p.sessionName
 	}
 	if v == "" {
 		return c.ifExists || strings.Contains(c.op, "Not")

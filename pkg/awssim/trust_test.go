@@ -14,6 +14,9 @@ func TestTrustPolicyEvaluation(t *testing.T) {
 	sameAccountOtherRole.roleARN = "arn:aws:iam::111122223333:role/ml-engineer"
 	otherOrg := fn
 	otherOrg.orgID = "o-zzzzzzzzzz"
+	fn.sessionName = "vpcguard-5c1f3a2e"
+	undoNamed := fn
+	undoNamed.sessionName = "vpcguard-undo-rep-20261126T101500Z-3f9a1c2b"
 
 	central := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole",
 		"Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/vpcguard-*"},"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}}`
@@ -37,6 +40,9 @@ func TestTrustPolicyEvaluation(t *testing.T) {
 			{"Effect":"Deny","Principal":"*","Action":"*","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`, fn, true},
 		{"org condition on a caller outside any org", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`, outsider, false},
 		{"IfExists on a caller outside any org", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}`, outsider, true},
+		{"a session name the trust reserves", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotLike":{"sts:RoleSessionName":"vpcguard-undo-*"}}}]}`, undoNamed, false},
+		{"a session name the trust allows", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:RoleSessionName":"vpcguard-undo-*"}}}]}`, undoNamed, true},
+		{"the session name required, another asked", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:RoleSessionName":"vpcguard-undo-*"}}}]}`, fn, false},
 		{"ArnEquals takes wildcards", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::*:role/vpcguard-sweep"}}}]}`, outsider, true},
 	} {
 		tp, err := parseTrust(tc.policy)

@@ -143,3 +143,16 @@ func (c Config) isMemberSession(arn string) bool {
 // alike), with the account, the Region and the error as attributes. It is
 // a contract: the stack's metric filters alarm on it.
 const MemberUnreachable = "member account unreachable"
+
+// IsAccountID reports whether s is an AWS account id (12 digits).
+func IsAccountID(s string) bool { return accountRE.MatchString(s) }
+
+// IsRegion reports whether s is shaped like an AWS Region name (us-east-1).
+func IsRegion(s string) bool { return regionRE.MatchString(s) }
+
+// UndoSessionPrefix begins the name of every member-role session the undo
+// function opens (then the ledger entry's id). In organization mode the
+// member role's trust lets only the undo function's role open sessions so
+// named, and its reverse writes (the deletion of an endpoint vpcguard
+// created) hold only in them: the other functions' sessions cannot undo.
+const UndoSessionPrefix = "vpcguard-undo-"

@@ -250,14 +250,14 @@ func (r *Remediator) noteUndo(a report.Action, s Step, ref ledger.Ref, written b
 	u := map[string]any{DetailLedgerEntry: id}
 	switch s.Action {
 	case report.ActionCreateS3GatewayEndpoint:
-		u["command"] = r.Undo.For(id, true)
+		u["command"] = r.Undo.For(ref, true)
 		u["note"] = fmt.Sprintf("undo deletes the endpoint, which cuts the private S3 path of %s; it refuses if the endpoint lost its %s tag or its policy or route tables changed",
 			wordList("model", s.Models), ManagedTagKey)
 	case report.ActionAssociateRouteTables:
-		u["command"] = r.Undo.For(id, false)
+		u["command"] = r.Undo.For(ref, false)
 		u["note"] = "undo removes exactly the route tables this repair added, while each still routes S3 through the endpoint"
 	default:
-		u["command"] = r.Undo.For(id, false)
+		u["command"] = r.Undo.For(ref, false)
 		u["note"] = "undo restores the previous policy, only while the endpoint's policy is still the one vpcguard wrote"
 	}
 	u["note"] = u["note"].(string) + "; after an undo vpcguard does not redo this repair automatically for 7 days"

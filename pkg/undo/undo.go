@@ -1,6 +1,7 @@
 package undo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 
+	"github.com/vpcguard/vpcguard/pkg/config"
 	"github.com/vpcguard/vpcguard/pkg/inventory"
 	"github.com/vpcguard/vpcguard/pkg/ledger"
 	"github.com/vpcguard/vpcguard/pkg/remediate"
@@ -20,9 +22,15 @@ import (
 )
 
 // Request is what the undo function is invoked with: {"action":"<id>"},
-// and "confirm":true to delete an endpoint.
+// "account" and "region" for a repair made in another account or Region
+// than the function's own, and "confirm":true to delete an endpoint.
 type Request struct {
-	Action  string `json:"action"`
+	Action string `json:"action"`
+	// Account and Region are where the repair was made (the ledger entry's
+	// account and Region, as the repair's undo command and `undo -list`
+	// give them); default the undo function's own.
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
 	Confirm bool   `json:"confirm,omitempty"`
 }
 
@@ -36,10 +44,11 @@ const (
 // Result is the undo function's answer: the Lambda return value and the
 // local command's output.
 type Result struct {
-	ID        string   `json:"id"`     // the ledger entry (action instance id)
-	Action    string   `json:"action"` // the repair's action ID
-	Status    string   `json:"status"` // reverted | refused | failed
-	Reason    string   `json:"reason"` // what happened, or why not
+	ID     string `json:"id"`     // the ledger entry (action instance id)
+	Action string `json:"action"` // the repair's action ID
+	Status string `json:"status"` // reverted | refused | failed
+	Reason string `json:"reason"` // what happened, or why not
+	// Account and Region are where the undo looked the entry up and acts.
 	Account   string   `json:"account,omitempty"`
 	Region    string   `json:"region,omitempty"`
 	Resources []string `json:"resources"`
@@ -76,16 +85,49 @@ type Ledger interface {
 	Recent(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error)
 }
 
+// Target is what an undo reads and writes through in one account and
+// Region.
+type Target struct {
+	EC2 EC2API
+	// Scoped gathers the models placed in a VPC (inventory's
+	// Gatherer.Scoped), to name those an endpoint's deletion cuts off.
+	Scoped func(ctx context.Context, q inventory.PlacementQuery) *inventory.Snapshot
+}
+
+// Targets gives the Target of another account or Region than the undo
+// function's own (organization mode: through the member role; or another
+// Region of VPCGUARD_REGIONS). session names the member-role session
+// opened for it. A Refusal error refuses the undo; any other fails it.
+type Targets interface {
+	Target(ctx context.Context, account, region, session string) (Target, error)
+}
+
+// Refusal is a Targets error that no retry cures: the account or Region
+// is not one vpcguard serves (NotServed), or its member role refuses the
+// undo function (a broken member deployment: the result says so, and one
+// log line says config.MemberUnreachable, as the event functions do).
+// Nothing is read or written there.
+type Refusal struct {
+	Err       error
+	NotServed bool
+}
+
+func (r Refusal) Error() string { return r.Err.Error() }
+func (r Refusal) Unwrap() error { return r.Err }
+
 // Undoer takes repairs back.
 type Undoer struct {
-	EC2 EC2API
+	// EC2 and Scoped are the function's own account and Region (Account,
+	// Region).
+	EC2    EC2API
+	Scoped func(ctx context.Context, q inventory.PlacementQuery) *inventory.Snapshot
+	// Targets serves a request naming another account or Region; nil:
+	// such requests are refused.
+	Targets Targets
 	// Ledger is nil when none is kept: every undo is refused, saying so.
 	Ledger Ledger
 	// Locker is the VPC lock the repairs take (nil: none).
-	Locker remediate.Locker
-	// Scoped gathers the models placed in a VPC (inventory's
-	// Gatherer.Scoped), to name those an endpoint's deletion cuts off.
-	Scoped  func(ctx context.Context, q inventory.PlacementQuery) *inventory.Snapshot
+	Locker  remediate.Locker
 	Account string
 	Region  string
 	// Where describes the ledger for results ("table vpcguard-state").
@@ -103,8 +145,9 @@ type Undoer struct {
 // Undo takes back the repair req names. A refusal is a Result, not an
 // error; the error is set when the ledger or AWS failed.
 func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
-	res := Result{ID: req.Action, Status: StatusRefused, Account: u.Account, Region: u.Region, Resources: []string{}, Ledger: u.Where}
-	log := u.logger().With("ledger_entry", req.Action)
+	account, region := cmp.Or(req.Account, u.Account), cmp.Or(req.Region, u.Region)
+	res := Result{ID: req.Action, Status: StatusRefused, Account: account, Region: region, Resources: []string{}, Ledger: u.Where}
+	log := u.logger().With("ledger_entry", req.Action, "account", account, "region", region)
 	switch {
 	case u.Ledger == nil:
 		res.Reason = "no ledger is kept (VPCGUARD_STATE_TABLE and VPCGUARD_LEDGER_FILE are unset), so vpcguard has no record to undo from"
@@ -112,10 +155,34 @@ func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
 	case !ledger.ValidID(req.Action):
 		res.Reason = fmt.Sprintf("%q is not an action instance id (they look like rep-20261126T101500Z-3f9a1c2b; undo -list shows them)", clip(req.Action, 80))
 		return res, nil
+	case !config.IsAccountID(account):
+		res.Reason = fmt.Sprintf("account %q is not an AWS account id (12 digits)", clip(account, 80))
+		return res, nil
+	case !config.IsRegion(region):
+		res.Reason = fmt.Sprintf("region %q is not an AWS Region name (such as us-east-1)", clip(region, 80))
+		return res, nil
 	}
-	e, err := u.Ledger.Get(ctx, ledger.Ref{Account: u.Account, Region: u.Region, ID: req.Action})
+	// The account and Region are reached first: a Region not served is
+	// refused before any call, and a member role that refuses before the
+	// ledger is read.
+	t, err := u.target(ctx, account, region, req.Action)
+	var refusal Refusal
+	switch {
+	case errors.As(err, &refusal):
+		res.Reason = "nothing read or written: " + err.Error()
+		if !refusal.NotServed {
+			log.ErrorContext(ctx, config.MemberUnreachable, "error", err.Error())
+		}
+		log.InfoContext(ctx, "undo refused", "reason", res.Reason)
+		return res, nil
+	case err != nil:
+		res.Status, res.Reason = StatusFailed, fmt.Sprintf("account %s (%s) could not be reached, so nothing was written: %s", account, region, err.Error())
+		return res, err
+	}
+	e, err := u.Ledger.Get(ctx, ledger.Ref{Account: account, Region: region, ID: req.Action})
 	if errors.Is(err, ledger.ErrNotFound) {
-		res.Reason = fmt.Sprintf("no ledger entry %s in account %s, %s (%s)", req.Action, u.Account, u.Region, u.Where)
+		res.Reason = fmt.Sprintf("no ledger entry %s in account %s, %s (%s); a repair made in another account or Region is undone with its "+
+			"account and Region (\"account\", \"region\"; -account, -region), as its undo command and undo -list give them", req.Action, account, region, u.Where)
 		return res, nil
 	}
 	if err != nil {
@@ -131,7 +198,7 @@ func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
 	}
 	defer unlock()
 
-	o, err := u.observe(ctx, e, e.Action == report.ActionCreateS3GatewayEndpoint)
+	o, err := t.observe(ctx, e, e.Action == report.ActionCreateS3GatewayEndpoint)
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, "the state could not be read, so nothing was written: "+err.Error()
 		return res, err
@@ -144,14 +211,14 @@ func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
 		return res, nil
 	}
 
-	call, err := u.write(ctx, p)
+	call, err := t.write(ctx, p)
 	res.Calls = append(res.Calls, call)
 	if err != nil {
 		res.Status, res.Reason = StatusFailed, fmt.Sprintf("%s failed (%s): the repair stands", call, errorCode(err))
 		log.WarnContext(ctx, "undo write failed", "error", err.Error())
 		return res, err
 	}
-	ok, why, err := u.verify(ctx, e, p)
+	ok, why, err := u.verify(ctx, t, e, p)
 	if err != nil || !ok {
 		res.Status = StatusFailed
 		res.Reason = "written, but the state re-read is not the recorded before: " + why
@@ -186,14 +253,26 @@ func (u *Undoer) Undo(ctx context.Context, req Request) (Result, error) {
 	return res, nil
 }
 
+// target is the account and Region's Target: the function's own, or one
+// of Targets, whose member-role session is named after the undo.
+func (u *Undoer) target(ctx context.Context, account, region, id string) (Target, error) {
+	if account == u.Account && region == u.Region {
+		return Target{EC2: u.EC2, Scoped: u.Scoped}, nil
+	}
+	if u.Targets == nil {
+		return Target{}, Refusal{Err: fmt.Errorf("account %s (%s): this undo acts in account %s, %s only", account, region, u.Account, u.Region), NotServed: true}
+	}
+	return u.Targets.Target(ctx, account, region, config.UndoSessionPrefix+id)
+}
+
 // observe reads the entry's endpoint and the VPC's route tables (and, for
 // a create, the models that reach S3 through the endpoint).
-func (u *Undoer) observe(ctx context.Context, e ledger.Entry, withModels bool) (Observed, error) {
-	eps, err := inventory.ReadEndpoints(ctx, u.EC2, e.VPCID)
+func (t Target) observe(ctx context.Context, e ledger.Entry, withModels bool) (Observed, error) {
+	eps, err := inventory.ReadEndpoints(ctx, t.EC2, e.VPCID)
 	if err != nil {
 		return Observed{}, err
 	}
-	tables, err := inventory.ReadRouteTables(ctx, u.EC2, e.VPCID)
+	tables, err := inventory.ReadRouteTables(ctx, t.EC2, e.VPCID)
 	if err != nil {
 		return Observed{}, err
 	}
@@ -204,8 +283,8 @@ func (u *Undoer) observe(ctx context.Context, e ledger.Entry, withModels bool) (
 			o.Endpoint = &x
 		}
 	}
-	if withModels && o.Endpoint != nil && u.Scoped != nil {
-		snap := u.Scoped(ctx, inventory.PlacementQuery{VPCID: e.VPCID})
+	if withModels && o.Endpoint != nil && t.Scoped != nil {
+		snap := t.Scoped(ctx, inventory.PlacementQuery{VPCID: e.VPCID})
 		for _, m := range snap.Models {
 			if m.VPCConfig == nil || snap.ModelVPC(m) != e.VPCID {
 				continue
@@ -226,11 +305,11 @@ func (u *Undoer) observe(ctx context.Context, e ledger.Entry, withModels bool) (
 }
 
 // write makes the plan's call and names it.
-func (u *Undoer) write(ctx context.Context, p Plan) (string, error) {
+func (t Target) write(ctx context.Context, p Plan) (string, error) {
 	switch {
 	case p.Delete != nil:
 		call := "DeleteVpcEndpoints " + strings.Join(p.Delete.VpcEndpointIds, ",")
-		out, err := u.EC2.DeleteVpcEndpoints(ctx, p.Delete)
+		out, err := t.EC2.DeleteVpcEndpoints(ctx, p.Delete)
 		if err != nil {
 			return call, err
 		}
@@ -253,14 +332,14 @@ func (u *Undoer) write(ctx context.Context, p Plan) (string, error) {
 		default:
 			call += " PolicyDocument (the previous policy)"
 		}
-		_, err := u.EC2.ModifyVpcEndpoint(ctx, in)
+		_, err := t.EC2.ModifyVpcEndpoint(ctx, in)
 		return call, err
 	}
 	return "", errors.New("nothing to write")
 }
 
 // verify re-reads until the state equals the recorded before.
-func (u *Undoer) verify(ctx context.Context, e ledger.Entry, p Plan) (bool, string, error) {
+func (u *Undoer) verify(ctx context.Context, t Target, e ledger.Entry, p Plan) (bool, string, error) {
 	attempts := u.VerifyAttempts
 	if attempts <= 0 {
 		attempts = 5
@@ -278,7 +357,7 @@ func (u *Undoer) verify(ctx context.Context, e ledger.Entry, p Plan) (bool, stri
 			}
 			delay *= 2
 		}
-		o, err := u.observe(ctx, e, false)
+		o, err := t.observe(ctx, e, false)
 		if err != nil {
 			lastErr = err
 			continue
@@ -292,12 +371,19 @@ func (u *Undoer) verify(ctx context.Context, e ledger.Entry, p Plan) (bool, stri
 	return false, why, lastErr
 }
 
-// List returns the recent ledger entries (newest first).
-func (u *Undoer) List(ctx context.Context, limit int) ([]ledger.Entry, error) {
-	if u.Ledger == nil {
+// List returns the recent ledger entries of account and region (""
+// each: the function's own), newest first. It reads the ledger only.
+func (u *Undoer) List(ctx context.Context, account, region string, limit int) ([]ledger.Entry, error) {
+	account, region = cmp.Or(account, u.Account), cmp.Or(region, u.Region)
+	switch {
+	case u.Ledger == nil:
 		return nil, errors.New("no ledger is kept (VPCGUARD_STATE_TABLE and VPCGUARD_LEDGER_FILE are unset)")
+	case !config.IsAccountID(account):
+		return nil, fmt.Errorf("account %q is not an AWS account id (12 digits)", clip(account, 80))
+	case !config.IsRegion(region):
+		return nil, fmt.Errorf("region %q is not an AWS Region name (such as us-east-1)", clip(region, 80))
 	}
-	return u.Ledger.Recent(ctx, u.Account, u.Region, limit)
+	return u.Ledger.Recent(ctx, account, region, limit)
 }
 
 func (u *Undoer) lock(ctx context.Context, log *slog.Logger, e ledger.Entry) (func(), error) {

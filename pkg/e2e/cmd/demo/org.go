@@ -112,6 +112,9 @@ func (d *demo) organization(ctx context.Context, runner *e2e.Runner) {
 			d.failures = append(d.failures, fmt.Sprintf("report mode wrote in %s: %v", key, e2e.WriteOps(ws)))
 		}
 	}
+	if len(evs) > 0 && ctx.Err() == nil {
+		d.memberUndo(ctx, sess, env, evs[0]) // orgundo.go
+	}
 }
 
 // eventWithAccount moves an EventBridge event to another account.
