@@ -82,6 +82,17 @@ func (f Finding) ID() string { return aws.ToString(f.ASFF.Id) }
 // finding's CreatedAt and FirstObservedAt). Render is pure: the same result,
 // time and options give the same findings.
 func Render(r report.Result, at time.Time, o Options) []Finding {
+	out := renderUnfitted(r, at, o)
+	for i := range out {
+		fit(&out[i].ASFF)
+	}
+	return out
+}
+
+// renderUnfitted is Render without the field and size limits, which the
+// lifecycle applies only to the findings it writes (a sweep renders one
+// per check and resource, and writes few).
+func renderUnfitted(r report.Result, at time.Time, o Options) []Finding {
 	if r.Skipped != "" || r.Event.Account == "" || r.Event.Region == "" {
 		return nil
 	}
@@ -218,7 +229,6 @@ func render(r report.Result, c report.Check, v report.Verdict, at time.Time, opt
 	if o.record == types.RecordStateActive && strings.TrimSpace(v.Remediation) != "" {
 		f.Remediation = &types.Remediation{Recommendation: &types.Recommendation{Text: aws.String(v.Remediation)}}
 	}
-	fit(&f)
 	return Finding{
 		ASFF: f, Check: c.ID, Subject: v.Subject, Status: o.status,
 		Record: o.record == types.RecordStateActive || o.repaired || o.status == statusExempt,

@@ -328,3 +328,32 @@ func TestSizeCountsWhatTheSDKSends(t *testing.T) {
 		t.Errorf("Size = %d, want %d", got, want)
 	}
 }
+
+// TestSizeBoundIsAnUpperBound: the bound fit uses to skip encoding is
+// never under the size Size counts, for findings as Render makes them and
+// for text that JSON escapes the most (control characters, HTML, quotes,
+// non-ASCII).
+func TestSizeBoundIsAnUpperBound(t *testing.T) {
+	nasty := "\x01\"\\<>&\u2028é€😀 " + strings.Repeat("\x1f<", 40)
+	severity := types.Severity{Label: types.SeverityLabelHigh, Normalized: aws.Int32(70), Product: aws.Float64(7.5)}
+	findings := []types.AwsSecurityFinding{
+		{},
+		{Id: aws.String("x"), RecordState: types.RecordStateActive},
+		{
+			Id: aws.String(nasty), Title: aws.String(nasty), Description: aws.String(strings.Repeat(nasty, 20)),
+			Severity: &severity, Types: []string{nasty, "Software and Configuration Checks"},
+			ProductFields: map[string]string{nasty: nasty, "vpcguard/CheckId": "vpc-dns"},
+			Resources: []types.Resource{{Type: aws.String("Other"), Id: aws.String(nasty),
+				Details: &types.ResourceDetails{Other: map[string]string{nasty: nasty}}}},
+			Compliance: &types.Compliance{Status: types.ComplianceStatusFailed, RelatedRequirements: []string{nasty}},
+		},
+	}
+	for _, f := range Render(sample(), time.Now(), Options{Partition: "aws", Version: "test"}) {
+		findings = append(findings, f.ASFF)
+	}
+	for i, f := range findings {
+		if b, n := sizeBound(reflect.ValueOf(f)), Size(f); b < n {
+			t.Errorf("finding %d: bound %d < size %d", i, b, n)
+		}
+	}
+}

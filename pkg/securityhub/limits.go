@@ -97,7 +97,7 @@ func fit(f *types.AwsSecurityFinding) {
 	// drop related resources from the end (never the subject, never the Id).
 	// The target leaves room for the vpcguard/Shortened note.
 	target := MaxFindingBytes - maxFieldKey - maxFieldValue - 16
-	for size := Size(*f); size > MaxFindingBytes; size = Size(*f) {
+	for size := boundedSize(f); size > MaxFindingBytes; size = Size(*f) {
 		texts := textsOf(f)
 		lengths := make([]int, len(texts))
 		for i, t := range texts {
@@ -196,6 +196,54 @@ func clip(s string, limit int) string {
 		return string([]rune(s)[:limit])
 	}
 	return string([]rune(s)[:keep]) + shortenedNote
+}
+
+// boundedSize is Size(*f) when f may be over MaxFindingBytes, else an
+// upper bound of it (sizeBound), read without encoding f: nearly every
+// finding is far under the limit, and a sweep renders one per check and
+// resource.
+func boundedSize(f *types.AwsSecurityFinding) int {
+	if b := sizeBound(reflect.ValueOf(*f)); b <= MaxFindingBytes {
+		return b
+	}
+	return Size(*f)
+}
+
+// sizeBound is at least the size of v's JSON as Size counts it: each
+// string as if every byte were escaped (\u00XX) with its quotes, each
+// member name with its quotes, colon and comma (even for a member Size
+// leaves out), each other scalar at 24 bytes (the longest number).
+func sizeBound(v reflect.Value) int {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return 0
+		}
+		return sizeBound(v.Elem())
+	case reflect.Struct:
+		n, t := 2, v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				n += len(t.Field(i).Name) + 4 + sizeBound(v.Field(i))
+			}
+		}
+		return n
+	case reflect.Slice:
+		n := 2
+		for i := 0; i < v.Len(); i++ {
+			n += sizeBound(v.Index(i)) + 1
+		}
+		return n
+	case reflect.Map:
+		n := 2
+		for iter := v.MapRange(); iter.Next(); {
+			n += 6*iter.Key().Len() + 4 + sizeBound(iter.Value())
+		}
+		return n
+	case reflect.String:
+		return 6*v.Len() + 2
+	}
+	return 24
 }
 
 // Size is the size of f's JSON as the SDK sends it: members that are nil or

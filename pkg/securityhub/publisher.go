@@ -292,6 +292,7 @@ func plan(findings []Finding, active map[string]existing, at time.Time, gone *go
 			if isActive {
 				a.CreatedAt, a.FirstObservedAt = aws.String(ex.createdAt), aws.String(cmp.Or(ex.firstObservedAt, ex.createdAt))
 			}
+			fit(&a)
 			w.write = append(w.write, a)
 		default:
 			w.unchanged++ // passes, and never failed (or is archived already)
@@ -477,7 +478,7 @@ func collect(results []report.Result, at time.Time, o Options) []Finding {
 	var out []Finding
 	index := map[string]int{}
 	for _, r := range results {
-		for _, f := range Render(r, at, o) {
+		for _, f := range renderUnfitted(r, at, o) { // plan fits what it writes
 			if !isResourceID(f.Subject.ID) {
 				continue
 			}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -555,5 +556,37 @@ func TestAnExemptionArchivesItsFinding(t *testing.T) {
 	}
 	if str(f["RecordState"]) != "ARCHIVED" || str(path(f, "Compliance", "Status")) != "FAILED" || str(path(f, "Severity", "Label")) != "INFORMATIONAL" {
 		t.Errorf("exempt finding: %v %v %v", f["RecordState"], path(f, "Compliance", "Status"), path(f, "Severity", "Label"))
+	}
+}
+
+// TestWrittenFindingsAreShortened: the findings an event and a sweep write
+// keep Security Hub's field limits (awssim refuses a finding over them, as
+// Security Hub does): a verdict with a 5,000-character message and fix is
+// written with both shortened and the note saying so, never refused.
+func TestWrittenFindingsAreShortened(t *testing.T) {
+	e := newEnv(t, nil)
+	r := failing(2, checks.VPCFlowLogs)
+	for i := range r.Checks[0].Verdicts {
+		v := &r.Checks[0].Verdicts[i]
+		v.Message, v.Remediation = strings.Repeat("m", 5000), strings.Repeat("f", 5000)
+	}
+	d, err := e.pub.Publish(context.Background(), report.Result{Event: r.Event, Mode: r.Mode, Checks: []report.Check{{
+		ID: r.Checks[0].ID, Status: r.Checks[0].Status, Severity: r.Checks[0].Severity, Verdicts: r.Checks[0].Verdicts[:1]}}}, time.Now())
+	if err != nil || d.Active != 1 {
+		t.Fatalf("event: %+v, %v", d, err)
+	}
+	sum, err := e.pub.Reconcile(context.Background(), []report.Result{r}, securityhub.Sweep{Account: account, Region: region, EventID: "sweep-1", At: time.Now()})
+	if err != nil || sum.Active != 2 {
+		t.Fatalf("sweep: %+v, %v", sum, err)
+	}
+	found := e.srv.Findings()
+	if len(found) != 2 {
+		t.Fatalf("%d findings stored", len(found))
+	}
+	for id, f := range found {
+		desc := str(f["Description"])
+		if n := utf8.RuneCountInString(desc); n > 1024 || n < 500 || !strings.Contains(str(path(f, "ProductFields", "vpcguard/Shortened")), "Description") {
+			t.Errorf("%s: description of %d characters, shortened %q", id, n, str(path(f, "ProductFields", "vpcguard/Shortened")))
+		}
 	}
 }

@@ -42,10 +42,20 @@ func BenchmarkSweep(b *testing.B) {
 // Regions and models (make bench prints the same run beside the
 // single-account sweep). Run it with -benchtime=1x.
 func BenchmarkOrganizationSweep(b *testing.B) {
+	for _, hub := range []bool{false, true} {
+		name := "SecurityHubOff"
+		if hub {
+			name = "SecurityHubOn" // each account and Region reconciled in its own hub
+		}
+		b.Run(name, func(b *testing.B) { benchOrganizationSweep(b, hub) })
+	}
+}
+
+func benchOrganizationSweep(b *testing.B, hub bool) {
 	o := sweepsim.OrgBenchOptions{
 		Accounts: 20, Regions: []string{"us-east-1", "eu-west-1"},
 		Account: sweepsim.Options{Models: 500, VPCs: 5, Endpoints: 25},
-		Latency: 20 * time.Millisecond, Concurrency: 16,
+		Latency: 20 * time.Millisecond, Concurrency: 16, SecurityHub: hub,
 	}
 	for b.Loop() {
 		res, err := sweepsim.OrgBench(context.Background(), o)
@@ -59,5 +69,12 @@ func BenchmarkOrganizationSweep(b *testing.B) {
 		b.ReportMetric(float64(res.APICalls), "calls")
 		b.ReportMetric(float64(res.Summary.Models), "models")
 		b.ReportMetric(float64(res.Wall.Milliseconds()), "wall-ms")
+		if hub {
+			if res.Findings == 0 || res.HubCalls == 0 {
+				b.Fatalf("%d Security Hub calls, %d findings in the members' hubs", res.HubCalls, res.Findings)
+			}
+			b.ReportMetric(float64(res.HubCalls), "hub-calls")
+			b.ReportMetric(float64(res.Findings), "findings")
+		}
 	}
 }

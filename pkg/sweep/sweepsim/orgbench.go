@@ -43,6 +43,9 @@ type OrgBenchOptions struct {
 	// Concurrency is the sweep's per fan-out; AccountConcurrency the
 	// accounts at once (default sweep.DefaultAccountConcurrency).
 	Concurrency, AccountConcurrency int
+	// SecurityHub: the sweep also reconciles every account and Region's
+	// findings in that account's own Security Hub, at Security Hub's rates.
+	SecurityHub bool
 }
 
 // OrgBenchResult is what the run measured.
@@ -52,6 +55,9 @@ type OrgBenchResult struct {
 	Wall        time.Duration
 	AssumeRoles int // STS AssumeRole calls the organization answered
 	APICalls    int // calls answered by every account, STS and Organizations
+	// HubCalls and Findings: the Security Hub calls every account answered,
+	// and the findings they hold after the run (SecurityHub only).
+	HubCalls, Findings int
 }
 
 // OrgBench generates the organization, serves it in-process on 127.0.0.1
@@ -118,15 +124,19 @@ func OrgBench(ctx context.Context, o OrgBenchOptions) (*OrgBenchResult, error) {
 		return nil, err
 	}
 	cfg := config.Config{Mode: report.ModeReport, ExpectedInstances: 1, ExemptTag: config.DefaultExemptTag, Remediations: report.ActionIDs(),
-		MemberRole: MemberRole, Regions: o.Regions, RoleARNs: []string{CentralRole}}
+		MemberRole: MemberRole, Regions: o.Regions, RoleARNs: []string{CentralRole}, SecurityHub: o.SecurityHub}
+	accounts := app.NewAccounts(base, home, cfg)
 	s := &sweep.OrgSweeper{
-		Clients:      app.NewAccounts(base, home, cfg),
+		Clients:      accounts,
 		Organization: &sweep.OrganizationAccounts{Client: organizations.NewFromConfig(base), Parents: []string{MembersOU}},
 		Regions:      o.Regions, Config: cfg,
 		Options:     sweep.Options{Concurrency: o.Concurrency, Reserve: sweep.DefaultReserve},
 		Calls:       calls,
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Concurrency: o.AccountConcurrency,
+	}
+	if o.SecurityHub {
+		s.SecurityHub = app.SecurityHubPublisher(home, accounts, s.Log)
 	}
 	start := time.Now()
 	sum, err := s.Run(ctx, sweep.Trigger{ID: "bench-org", Account: Account, Region: o.Regions[0]})
@@ -141,7 +151,10 @@ func OrgBench(ctx context.Context, o OrgBenchOptions) (*OrgBenchResult, error) {
 	r.APICalls = org.Global().Calls("*")
 	for i := range o.Accounts {
 		for _, region := range o.Regions {
-			r.APICalls += org.Server(MemberAccount(i), region).Calls("*")
+			srv := org.Server(MemberAccount(i), region)
+			r.APICalls += srv.Calls("*")
+			r.HubCalls += srv.Calls("securityhub:BatchImportFindings") + srv.Calls("securityhub:GetFindings")
+			r.Findings += len(srv.Findings())
 		}
 	}
 	return r, nil
