@@ -46,6 +46,10 @@ type FunctionSpec struct {
 	// state table (VPCGUARD_STATE_TABLE): the placement index's reads and
 	// upkeep. The role gets exactly these, on that table.
 	StateActions []string
+	// StateFamilies are the record families of the state table the
+	// function touches (by pk: dynamodb:LeadingKeys; see eventFamilies); only
+	// the event functions keep event progress.
+	StateFamilies []string
 	// ChecksHealth: the function runs the health self-check (pkg/health)
 	// on the stack's own rules, functions, topic and dead-letter queue.
 	ChecksHealth bool
@@ -81,7 +85,8 @@ var functionSpecs = map[string]FunctionSpec{
 		Memory: 128, Timeout: 60 * time.Second,
 		// Upkeep: read an entry, write its copies, invalidate on failure;
 		// the ledger, event progress and VPC locks (ledgerActions).
-		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"),
+		StateActions:  withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem"),
+		StateFamilies: eventFamilies,
 	},
 	"endpointguard": {
 		Trigger: Trigger{
@@ -99,7 +104,8 @@ var functionSpecs = map[string]FunctionSpec{
 		Memory: 128, Timeout: 60 * time.Second,
 		// The VPC's models (Query), the built record (GetItem); dropping a
 		// model found gone (BatchWriteItem, DeleteItem on failure).
-		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"),
+		StateActions:  withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"),
+		StateFamilies: eventFamilies,
 	},
 	"sweep": {
 		Trigger: Trigger{Scheduled: true},
@@ -108,7 +114,8 @@ var functionSpecs = map[string]FunctionSpec{
 		ChecksHealth: true,
 		// Read the index (Query), write what changed (BatchWriteItem), mark
 		// it built (PutItem) or invalidate it (DeleteItem).
-		StateActions: withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"),
+		StateActions:  withLedger("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"),
+		StateFamilies: repairFamilies, // no event progress: it handles no event
 	},
 	// undo (issue #14) takes one repair back: a few reads, one write and
 	// its verification; the deletion of an endpoint first lists the models
@@ -117,8 +124,10 @@ var functionSpecs = map[string]FunctionSpec{
 		Trigger: Trigger{Manual: true},
 		Memory:  128, Timeout: 60 * time.Second,
 		Undoes: true,
-		// The ledger entry, its mark and the hold; the VPC lock.
-		StateActions: withLedger(),
+		// The ledger entry, its mark and the hold; the VPC lock; the index
+		// (the models an endpoint's deletion cuts off).
+		StateActions:  withLedger(),
+		StateFamilies: repairFamilies,
 	},
 }
 

@@ -256,7 +256,7 @@ func (s *VpcGuardStack) addFunction(repoRoot string, cfg Settings, spec Function
 		(*env)["VPCGUARD_SWEEP_STATE"] = jsii.String("s3://" + *s.StateBucket.BucketName() + "/" + sweepStateKey)
 	}
 	if len(spec.StateActions) > 0 {
-		role.AddToPrincipalPolicy(stateTableStatement(s.StateTable, spec.StateActions))
+		role.AddToPrincipalPolicy(stateTableStatement(s.StateTable, spec.StateActions, spec.StateFamilies))
 		(*env)["VPCGUARD_STATE_TABLE"] = s.StateTable.TableName()
 	}
 

@@ -15,10 +15,15 @@ const (
 	stateTableTTL = "expires"
 )
 
-// statePrefixes are the record families the functions may touch, by the
-// first segment of pk (dynamodb:LeadingKeys): the placement index, and the
-// repair ledger, undo holds, event progress and VPC locks (pkg/ledger).
-var statePrefixes = []string{"placement#*", "ledger#*", "hold#*", "event#*", "lock#*"}
+// The record families of the state table, by the first segment of pk
+// (dynamodb:LeadingKeys): the placement index, and the repair ledger, undo
+// holds, event progress and VPC locks (pkg/ledger). The event functions
+// touch them all; the sweep and the undo function every one but event
+// progress.
+var (
+	eventFamilies  = []string{"placement#*", "ledger#*", "hold#*", "event#*", "lock#*"}
+	repairFamilies = []string{"placement#*", "ledger#*", "hold#*", "lock#*"}
+)
 
 // newStateTable is the state table: on-demand, point-in-time recovery on,
 // encrypted with the AWS-managed KMS key, kept when the stack is deleted
@@ -42,14 +47,14 @@ func (s *VpcGuardStack) newStateTable() awsdynamodb.Table {
 // stateTableStatement grants a function exactly the item actions it makes
 // on the state table, on that table only (no index, no stream), and only on
 // items of the families it keeps.
-func stateTableStatement(table awsdynamodb.Table, actions []string) awsiam.PolicyStatement {
+func stateTableStatement(table awsdynamodb.Table, actions, families []string) awsiam.PolicyStatement {
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("UseStateTable"),
 		Effect:    awsiam.Effect_ALLOW,
 		Actions:   jsii.Strings(actions...),
 		Resources: &[]*string{table.TableArn()},
 		Conditions: &map[string]interface{}{
-			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": statePrefixes},
+			"ForAllValues:StringLike": map[string]interface{}{"dynamodb:LeadingKeys": families},
 		},
 	})
 }
