@@ -128,11 +128,15 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		fn, role := s.addFunction(props.RepoRoot, cfg, spec)
 		s.Functions[spec.Name] = fn
 		s.Roles[spec.Name] = role
-		roleArns = append(roleArns, role.RoleArn())
+		if !spec.Undoes {
+			roleArns = append(roleArns, role.RoleArn())
+		}
 	}
-	// Every function skips the events of every vpcguard role (own-role loop
-	// guard): a repair by modelguard is an EC2 event for endpointguard, and
-	// so is an undo.
+	// Every function skips the events of the vpcguard roles that repair
+	// (own-role loop guard): a repair by modelguard is an EC2 event for
+	// endpointguard. An undo's is not skipped: it is evaluated like a
+	// person's change (the finding reopens at once) and its repair is held,
+	// not redone.
 	for _, spec := range props.Functions {
 		s.Functions[spec.Name].AddEnvironment(jsii.String("VPCGUARD_ROLE_ARN"),
 			awscdk.Fn_Join(jsii.String(","), &roleArns), nil)

@@ -50,6 +50,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -154,7 +155,10 @@ type Call struct {
 	Time       time.Time // eventTime, else the envelope time; zero when neither parses
 	// Actor is the caller's ARN: the role (sessionIssuer) for an assumed
 	// role, else userIdentity.arn; empty when the record has none.
-	Actor        string
+	Actor string
+	// SessionName is an assumed role's session name (the last part of
+	// userIdentity.arn, arn:…:sts::A:assumed-role/ROLE/SESSION), else "".
+	SessionName  string
 	ErrorCode    string // set when the call failed
 	ErrorMessage string
 	ReadOnly     bool
@@ -321,6 +325,11 @@ func fromRecord(data json.RawMessage, env envelope) (Call, error) {
 	}
 	if issuer := r.UserIdentity.SessionContext.SessionIssuer.ARN; r.UserIdentity.Type == "AssumedRole" && issuer != "" {
 		c.Actor = issuer
+	}
+	if _, resource, ok := strings.Cut(r.UserIdentity.ARN, ":assumed-role/"); ok {
+		if _, session, ok := strings.Cut(resource, "/"); ok {
+			c.SessionName = session
+		}
 	}
 
 	req, resp := decodeJSON(r.RequestParameters), decodeJSON(r.ResponseElements)

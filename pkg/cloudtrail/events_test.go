@@ -226,6 +226,8 @@ func TestDemoEvents(t *testing.T) {
 			want := cloudtrail.Call{
 				Kind: kindNamed(detail.EventName), EnvelopeID: ev.ID, EventID: detail.EventID, Name: detail.EventName,
 				Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-east-1", Time: at(detail.EventTime), Actor: tc.actor,
+				// The people of the demo account: alice assumes ml-engineer, bob network-admin.
+				SessionName: map[string]string{mlEngineer: "alice", networkAdmin: "bob"}[tc.actor],
 			}
 			switch ev.Source {
 			case "aws.sagemaker":

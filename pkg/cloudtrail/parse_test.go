@@ -24,7 +24,7 @@ func testCall(n string, kind cloudtrail.Kind, source string) cloudtrail.Call {
 	return cloudtrail.Call{
 		Kind: kind, EnvelopeID: "22222222-2222-4222-8222-2222222222" + n, EventID: "11111111-1111-4111-8111-1111111111" + n,
 		Name: kind.String(), Source: source, Account: testAccount, Region: "us-east-1",
-		Time: at("2025-10-01T12:00:" + n + "Z"), Actor: testActor,
+		Time: at("2025-10-01T12:00:" + n + "Z"), Actor: testActor, SessionName: "carol",
 	}
 }
 

@@ -76,7 +76,7 @@ var sharedCases = map[string]struct {
 		Kind: cloudtrail.KindModifyVpcEndpoint, EnvelopeID: "45d5f4ad-08ab-424d-bbaf-e2a0ec588c8b",
 		EventID: "45d5f4ad-08ab-424d-bbaf-e2a0ec588c8b", Name: "ModifyVpcEndpoint", Source: cloudtrail.SourceEC2,
 		Account: "999999999999", Region: "ap-northeast-1", Time: at("2021-04-27T05:47:39Z"),
-		Actor:             "arn:aws:iam::999999999999:role/yshimitzu_full",
+		Actor: "arn:aws:iam::999999999999:role/yshimitzu_full", SessionName: "i-00adf0ee742a14e6a",
 		ModifyVpcEndpoint: &cloudtrail.ModifyVpcEndpoint{VpcEndpointID: "vpce-0e52db7e6af36e292"},
 	}},
 	// One endpoint as a content/tag object; "unsuccessful": "" is none.
@@ -124,7 +124,7 @@ var sharedCases = map[string]struct {
 	"cloudtrail/ec2-DeleteFlowLogs.panther-analysis.json": {want: cloudtrail.Call{
 		Kind: cloudtrail.KindDeleteFlowLogs, EnvelopeID: "d5e6d49c-0be9-4c53-ab8a-c7ca86edd130", EventID: "d5e6d49c-0be9-4c53-ab8a-c7ca86edd130",
 		Name: "DeleteFlowLogs", Source: cloudtrail.SourceEC2, Account: "111122223333", Region: "us-west-2",
-		Actor:       "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-west-2/SampleRole",
+		Actor: "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-west-2/SampleRole", SessionName: "leroy.jenkins",
 		DriftBodies: cloudtrail.DriftBodies{DeleteFlowLogs: &cloudtrail.DeleteFlowLogs{FlowLogIDs: []string{"fl-0ef673ef70c4f07cc"}}},
 	}},
 	// Application Auto Scaling logs as autoscaling.amazonaws.com; an ECS
@@ -184,7 +184,7 @@ var sharedCases = map[string]struct {
 	"cloudtrail/ec2-CreateVolume.custodian-cwe.json": {want: cloudtrail.Call{
 		EnvelopeID: "59e2b117-e1dd-466b-a6f3-5c027f0af0f2", EventID: "59e2b117-e1dd-466b-a6f3-5c027f0af0f2",
 		Name: "CreateVolume", Source: cloudtrail.SourceEC2, Account: "101010101111", Region: "us-east-1",
-		Time: at("2016-02-11T15:31:57Z"), Actor: "arn:aws::sts:101010101111:assumed-role/UserRole/userid",
+		Time: at("2016-02-11T15:31:57Z"), Actor: "arn:aws::sts:101010101111:assumed-role/UserRole/userid", SessionName: "userid",
 	}},
 	// Shape quirks on calls we do not handle: they must parse as Unknown.
 	"cloudtrail/ec2-DescribeVpcEndpointServices-single-item-content-tag.permiso.json": {want: unknownEC2(
@@ -209,7 +209,7 @@ var sharedCases = map[string]struct {
 	"eventbridge/ec2-DeleteTransitGatewayVpcAttachment.custodian-cwe.json": {want: cloudtrail.Call{
 		EnvelopeID: "f6c00f02-bf83-11c3-6476-188a4462be21", EventID: "10fe783b-14ea-4f67-8dbc-b1596716e57c",
 		Name: "DeleteTransitGatewayVpcAttachment", Source: cloudtrail.SourceEC2, Account: "012345678912",
-		Region: "us-west-2", Time: at("2022-11-09T09:24:20Z"), Actor: "arn:aws:iam::012345678912:role/c7nbot",
+		Region: "us-west-2", Time: at("2022-11-09T09:24:20Z"), Actor: "arn:aws:iam::012345678912:role/c7nbot", SessionName: "pmuniswamy",
 	}},
 }
 

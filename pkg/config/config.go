@@ -163,6 +163,20 @@ func (c Config) OwnRole(arn string) bool {
 	return arn != "" && (slices.Contains(c.RoleARNs, arn) || c.isMemberSession(arn))
 }
 
+// OwnRepair reports whether a call by actor (a role ARN) in session (its
+// session name, "" if none) is one of vpcguard's own repairs, which the
+// event functions skip: a call of its roles (VPCGUARD_ROLE_ARN) or of its
+// member role, but for the undo function's sessions of the member role
+// (UndoSessionPrefix). An undo is a change like a person's: evaluated, and
+// its repair held, not redone. (At home the stack leaves the undo
+// function's role out of VPCGUARD_ROLE_ARN.)
+func (c Config) OwnRepair(actor, session string) bool {
+	if c.isMemberSession(actor) && strings.HasPrefix(session, UndoSessionPrefix) {
+		return false
+	}
+	return c.OwnRole(actor)
+}
+
 // lookup returns the trimmed value and whether the variable was set at all
 // (an empty string counts as unset, as in Lambda's console).
 func lookup(getenv func(string) string, name string) (string, bool) {

@@ -73,6 +73,22 @@ func TestOrganizationSettings(t *testing.T) {
 			t.Errorf("OwnRole(%s) = %v, want %v", arn, got, own)
 		}
 	}
+	// The undo function's sessions of the member role are not repairs to
+	// skip: an undo is evaluated like a person's change.
+	for _, tc := range []struct {
+		actor, session string
+		skip           bool
+	}{
+		{"arn:aws:iam::444455556666:role/vpcguard-member", "vpcguard-5c1f3a2e-7d4b", true},
+		{"arn:aws:iam::444455556666:role/vpcguard-member", "", true},
+		{"arn:aws:iam::444455556666:role/vpcguard-member", UndoSessionPrefix + "rep-20261202T021822Z-24e65aa7", false},
+		{"arn:aws:iam::111122223333:role/VpcGuard-SweepRole-CD34", UndoSessionPrefix + "rep-1", true}, // not the member role
+		{"arn:aws:iam::444455556666:role/ml-engineer", "vpcguard-5c1f3a2e", false},
+	} {
+		if got := cfg.OwnRepair(tc.actor, tc.session); got != tc.skip {
+			t.Errorf("OwnRepair(%s, %s) = %v, want %v", tc.actor, tc.session, got, tc.skip)
+		}
+	}
 }
 
 func TestRegionsAloneServeTheOwnAccountInSeveralRegions(t *testing.T) {

@@ -149,12 +149,15 @@ func (s *Session) FunctionEnv(name string) map[string]string {
 	return env
 }
 
-// ownRoles is VPCGUARD_ROLE_ARN as the stack sets it: every function's
-// role, so that no vpcguard write triggers another vpcguard function.
+// ownRoles is VPCGUARD_ROLE_ARN as the stack sets it: the role of every
+// function that repairs, so that no vpcguard repair triggers another
+// vpcguard function (an undo's calls are evaluated: not the undo role).
 func (s *Session) ownRoles(acct string) string {
 	var arns []string
 	for _, fn := range s.runner.Bin.Functions() {
-		arns = append(arns, "arn:aws:iam::"+acct+":role/vpcguard-"+fn)
+		if fn != "undo" {
+			arns = append(arns, "arn:aws:iam::"+acct+":role/vpcguard-"+fn)
+		}
 	}
 	return strings.Join(arns, ",")
 }

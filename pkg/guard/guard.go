@@ -234,7 +234,7 @@ func (h *Handler) skipReason(call cloudtrail.Call) string {
 		return fmt.Sprintf("event %s from %s is not one vpcguard handles", call.Name, call.Source)
 	case !slices.Contains(h.Kinds, call.Kind):
 		return fmt.Sprintf("event %s is handled by another vpcguard function", call.Name)
-	case h.Config.OwnRole(call.Actor):
+	case h.Config.OwnRepair(call.Actor, call.SessionName):
 		return "the call was made by vpcguard itself"
 	case !h.Config.Organization() && call.Account != "" && h.Config.HomeAccount() != "" && call.Account != h.Config.HomeAccount():
 		return fmt.Sprintf("the call was made in account %s and this function reads account %s (single-account mode: %s is unset)",

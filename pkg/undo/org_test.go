@@ -48,8 +48,9 @@ const (
 	prodVPC    = "vpc-04440000000000001"
 )
 
-// centralRoles is VPCGUARD_ROLE_ARN as the stack sets it.
-const centralRoles = "arn:aws:iam::111122223333:role/vpcguard-modelguard,arn:aws:iam::111122223333:role/vpcguard-sweep,arn:aws:iam::111122223333:role/vpcguard-undo"
+// centralRoles is VPCGUARD_ROLE_ARN as the stack sets it: the roles that
+// repair (an undo's calls are evaluated, not skipped).
+const centralRoles = "arn:aws:iam::111122223333:role/vpcguard-modelguard,arn:aws:iam::111122223333:role/vpcguard-sweep"
 
 // orgEnv is the simulated organization with the functions' configuration
 // in the central account's us-east-1: organization mode, remediate mode,
