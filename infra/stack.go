@@ -123,6 +123,8 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 		}
 	}
 
+	// The roles of the functions that repair and notify: every one but
+	// the undo function's, which does neither.
 	var roleArns []*string
 	for _, spec := range props.Functions {
 		fn, role := s.addFunction(props.RepoRoot, cfg, spec)
@@ -166,7 +168,8 @@ func NewVpcGuardStack(scope constructs.Construct, id string, props *StackProps) 
 			}
 		}
 	}
-	// The key policy names the function roles: only they (and the account's
+	// The key policy names the roles of the functions that notify (not
+	// undo's, which publishes nothing): only they (and the account's
 	// administrators, through the default statement) may use the key, and
 	// only through SNS. The roles are named in a condition, not as
 	// principals, so KMS does not reject a role that IAM has not propagated

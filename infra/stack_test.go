@@ -253,11 +253,14 @@ func TestTopicIsEncryptedWithARotatingKeyAndRequiresTLS(t *testing.T) {
 		})
 	})
 
-	// The key policy lets each function role (and CloudWatch, for the
-	// alarms) use the key, and the roles only through SNS.
+	// The key policy lets each role of a function that notifies (all but
+	// undo's, which publishes nothing) and CloudWatch, for the alarms, use
+	// the key, and the roles only through SNS.
 	var roleArns []interface{}
 	for _, name := range slices.Sorted(maps.Keys(s.stack.Roles)) {
-		roleArns = append(roleArns, map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.Roles[name]), "Arn"}})
+		if !functionSpecs[name].Undoes {
+			roleArns = append(roleArns, map[string]interface{}{"Fn::GetAtt": []string{s.logicalID(t, s.stack.Roles[name]), "Arn"}})
+		}
 	}
 	key := s.resources("AWS::KMS::Key")[keyID]
 	var sawRoles, sawCloudWatch bool
