@@ -421,44 +421,62 @@ func body(sum *Summary) string {
 	}
 	w.add("")
 
-	w.add("REMEDIATION (%s mode)", sum.Mode)
-	if len(sum.Actions) == 0 {
-		w.add("  Nothing to repair.")
-	} else {
-		var parts []string
-		for _, s := range []report.ActionStatus{report.ActionApplied, report.ActionPlanned, report.ActionSkipped, report.ActionFailed} {
-			if n := sum.Actions[s]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, s))
-			}
-		}
-		w.add("  %s. Each action is an EventBridge event with its details when a bus is configured.", strings.Join(parts, ", "))
-	}
+	remediationSection(&w, sum.Mode, sum.Actions, ". Each action is an EventBridge event with its details when a bus is configured.")
 	w.add("")
 
 	api := sum.API
 	w.add("AWS CALLS: %s, %s throttled and retried.", commas(api.Total), commas(api.Throttled))
-	ops := slices.SortedFunc(maps.Keys(api.ByOperation), func(a, b string) int {
-		return cmp.Or(cmp.Compare(api.ByOperation[b], api.ByOperation[a]), cmp.Compare(a, b))
-	})
-	for _, op := range ops[:min(8, len(ops))] {
-		w.add("  %-40s %8s", op, commas(api.ByOperation[op]))
-	}
+	topOperations(&w, api, 40)
 	if sum.Placement != "" {
 		w.add("")
 		w.add("PLACEMENT INDEX: %s.", sum.Placement)
 	}
 	healthAtEnd(&w, sum.Health)
-	if len(sum.Notes) > 0 {
-		w.add("")
-		w.add("NOTES")
-		for _, n := range sum.Notes {
-			w.add("  - %s", n)
-		}
-	}
+	notesSection(&w, sum.Notes)
 	w.add("")
 	w.add("Each failing check of each VPC is also a \"vpcguard Finding\" event when VPCGUARD_EVENT_BUS is set;")
 	w.add("run the sweep locally (go run ./functions/sweep -results) for every resource by name.")
 	return w.String()
+}
+
+// remediationSection writes the REMEDIATION block: the actions by status
+// (applied, planned, skipped, failed), ending with tail.
+func remediationSection(w *lines, mode report.Mode, actions map[report.ActionStatus]int, tail string) {
+	w.add("REMEDIATION (%s mode)", mode)
+	if len(actions) == 0 {
+		w.add("  Nothing to repair.")
+		return
+	}
+	var parts []string
+	for _, s := range []report.ActionStatus{report.ActionApplied, report.ActionPlanned, report.ActionSkipped, report.ActionFailed} {
+		if n := actions[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	w.add("  %s%s", strings.Join(parts, ", "), tail)
+}
+
+// topOperations lists the 8 operations with the most calls, the most
+// first, their names padded to width.
+func topOperations(w *lines, api CallStats, width int) {
+	ops := slices.SortedFunc(maps.Keys(api.ByOperation), func(a, b string) int {
+		return cmp.Or(cmp.Compare(api.ByOperation[b], api.ByOperation[a]), cmp.Compare(a, b))
+	})
+	for _, op := range ops[:min(8, len(ops))] {
+		w.add("  %-*s %8s", width, op, commas(api.ByOperation[op]))
+	}
+}
+
+// notesSection writes the NOTES block, when there are notes.
+func notesSection(w *lines, notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	w.add("")
+	w.add("NOTES")
+	for _, n := range notes {
+		w.add("  - %s", n)
+	}
 }
 
 // findingsSection writes the FINDINGS block: the total, the counts by

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -504,35 +503,13 @@ func RenderOrganization(sum *OrgSummary) Digest {
 	}
 	findingsSection(&w, sum.Findings, "")
 	w.add("")
-	w.add("REMEDIATION (%s mode)", sum.Mode)
-	if len(sum.Actions) == 0 {
-		w.add("  Nothing to repair.")
-	} else {
-		var parts []string
-		for _, s := range []report.ActionStatus{report.ActionApplied, report.ActionPlanned, report.ActionSkipped, report.ActionFailed} {
-			if n := sum.Actions[s]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, s))
-			}
-		}
-		w.add("  %s, in the accounts and Regions above.", strings.Join(parts, ", "))
-	}
+	remediationSection(&w, sum.Mode, sum.Actions, ", in the accounts and Regions above.")
 	w.add("")
 	api := sum.API
 	w.add("AWS CALLS: %s (%s AssumeRole), %s throttled and retried.", commas(api.Total), commas(sum.AssumeRoles), commas(api.Throttled))
-	ops := slices.SortedFunc(maps.Keys(api.ByOperation), func(a, b string) int {
-		return cmp.Or(cmp.Compare(api.ByOperation[b], api.ByOperation[a]), cmp.Compare(a, b))
-	})
-	for _, op := range ops[:min(8, len(ops))] {
-		w.add("  %-48s %8s", op, commas(api.ByOperation[op]))
-	}
+	topOperations(&w, api, 48)
 	healthAtEnd(&w, sum.Health)
-	if len(sum.Notes) > 0 {
-		w.add("")
-		w.add("NOTES")
-		for _, n := range sum.Notes {
-			w.add("  - %s", n)
-		}
-	}
+	notesSection(&w, sum.Notes)
 	w.add("")
 	w.add("Each failing check of each VPC is also a \"vpcguard Finding\" event naming its account and Region when")
 	w.add("VPCGUARD_EVENT_BUS is set; run the sweep locally (go run ./functions/sweep -results) for every resource by name.")
