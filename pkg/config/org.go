@@ -42,30 +42,26 @@ func parseOrganization(getenv func(string) string, cfg *Config, bad func(name, v
 			cfg.MemberRole = v
 		}
 	}
-	if v, ok := lookup(getenv, EnvRegions); ok {
-		list, wrong := commaList(v, regionRE.MatchString)
-		if len(wrong) > 0 || len(list) == 0 {
-			bad(EnvRegions, v, fmt.Sprintf("want a comma list of Region names such as us-east-1,eu-west-1 (not Regions: %s)", strings.Join(wrong, ", ")))
-		} else {
-			cfg.Regions = list
-		}
+	commaListVar(getenv, bad, EnvRegions, regionRE.MatchString, "want a comma list of Region names such as us-east-1,eu-west-1 (not Regions: %s)", &cfg.Regions)
+	commaListVar(getenv, bad, EnvAccounts, accountRE.MatchString, "want a comma list of 12-digit account IDs (not account IDs: %s)", &cfg.Accounts)
+	commaListVar(getenv, bad, EnvOrganizationalUnits, parentRE.MatchString,
+		"want a comma list of OU ids (ou-…-…) or the root id (r-…) (not: %s)", &cfg.OrganizationalUnits)
+}
+
+// commaListVar reads variable name as a comma list into dst when it is set
+// and every item matches ok; otherwise it reports it through bad, with want
+// naming the items that do not match (want's %s), and leaves dst alone.
+func commaListVar(getenv func(string) string, bad func(name, value, want string), name string, ok func(string) bool, want string, dst *[]string) {
+	v, set := lookup(getenv, name)
+	if !set {
+		return
 	}
-	if v, ok := lookup(getenv, EnvAccounts); ok {
-		list, wrong := commaList(v, accountRE.MatchString)
-		if len(wrong) > 0 || len(list) == 0 {
-			bad(EnvAccounts, v, fmt.Sprintf("want a comma list of 12-digit account IDs (not account IDs: %s)", strings.Join(wrong, ", ")))
-		} else {
-			cfg.Accounts = list
-		}
+	list, wrong := commaList(v, ok)
+	if len(wrong) > 0 || len(list) == 0 {
+		bad(name, v, fmt.Sprintf(want, strings.Join(wrong, ", ")))
+		return
 	}
-	if v, ok := lookup(getenv, EnvOrganizationalUnits); ok {
-		list, wrong := commaList(v, parentRE.MatchString)
-		if len(wrong) > 0 || len(list) == 0 {
-			bad(EnvOrganizationalUnits, v, fmt.Sprintf("want a comma list of OU ids (ou-…-…) or the root id (r-…) (not: %s)", strings.Join(wrong, ", ")))
-		} else {
-			cfg.OrganizationalUnits = list
-		}
-	}
+	*dst = list
 }
 
 // commaList splits v on commas, trims and de-duplicates the items (in
