@@ -43,10 +43,10 @@ func (o *OrgSweeper) securityHubDelivery(sum *OrgSummary) (delivery string, notE
 	}
 	var pairs, active, archived, unchanged, failed int
 	for _, r := range sum.Targets {
-		d := r.Summary.securityHubOrNil()
-		if d == nil {
-			continue
+		if r.Summary == nil || r.Summary.securityHub == nil {
+			continue // not covered, or the reconciliation did not run
 		}
+		d := r.Summary.securityHub
 		switch d.Status {
 		case report.SecurityHubNotEnabled:
 			notEnabled = append(notEnabled, r.Account+" "+r.Region)
@@ -65,13 +65,6 @@ func (o *OrgSweeper) securityHubDelivery(sum *OrgSummary) (delivery string, notE
 		delivery += fmt.Sprintf("; failed in %d (see their rows)", failed)
 	}
 	return delivery, notEnabled
-}
-
-func (s *Summary) securityHubOrNil() *report.SecurityHubDelivery {
-	if s == nil {
-		return nil
-	}
-	return s.securityHub
 }
 
 func describeDelivery(d *report.SecurityHubDelivery, wholeAccount bool) string {
